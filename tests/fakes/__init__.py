@@ -1,0 +1,1 @@
+"""Local HTTP servers that answer like Canvas and Moodle, for contract tests and benchmarks."""
