@@ -1,0 +1,99 @@
+"""The application factory: settings, database, shared clients, security headers, blueprints, errors."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, Response, g, request
+from flask_wtf.csrf import CSRFProtect
+
+from .adapters.lti.platform_keys import PlatformKeyCache
+from .adapters.outgoing import make_http_session
+from .settings import Settings, load_settings
+from .storage.db import database_url_for, make_engine, make_session_factory
+from .web.runtime import Runtime, init_request_session
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Create the tool's Flask app; `overrides` replace settings (used by tests)."""
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(Path(__file__).parent / "web" / "templates"),
+        instance_path=(overrides or {}).get("instance_path") or str(ROOT / "instance"),
+    )
+    settings = load_settings({**(overrides or {}), "instance_path": app.instance_path})
+    _configure(app, settings)
+    engine = make_engine(database_url_for(settings.database_url, app.instance_path))
+    http = make_http_session(settings.base_url)
+    app.extensions["sbg"] = Runtime(
+        settings=settings, engine=engine, sessions=make_session_factory(engine), http=http,
+        platform_keys=PlatformKeyCache(http=http, ttl=settings.platform_jwks_ttl),
+    )
+    init_request_session(app)
+    csrf.init_app(app)
+    _security_headers(app)
+    _register_blueprints(app)
+    from .web.errors import register_error_handlers
+
+    register_error_handlers(app)
+    from .web.i18n import init_i18n
+
+    init_i18n(app)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level)
+    secure = settings.base_url.startswith("https://")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SBG_SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        # The tool lives in an LMS iframe: its own cookies must be cross-site capable, and Secure over https.
+        SESSION_COOKIE_SAMESITE="None" if secure else "Lax",
+        SESSION_COOKIE_SECURE=secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        # Launch-scoped forms are protected by the signed session token (see web/auth.py); CSRFProtect guards
+        # the cookie-session forms (local admin login) by being enabled per view.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        TESTING=settings.env == "test",
+    )
+
+
+def _security_headers(app: Flask) -> None:
+    from .web.framing import frame_ancestors
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", frame_ancestors())
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Session tokens ride in URLs: never leak them to other sites through Referer.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith(("/student", "/teacher", "/admin", "/api")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.before_request
+    def _request_id() -> None:
+        g.request_started = True
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .web.admin import bp as admin_bp
+    from .web.home import bp as home_bp
+    from .web.lti import bp as lti_bp
+    from .web.student import bp as student_bp
+    from .web.teacher import bp as teacher_bp
+
+    for blueprint in (home_bp, lti_bp, student_bp, teacher_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    if app.config["SBG_SETTINGS"].dev_platform:
+        from .web.devplatform import bp as dev_bp
+
+        app.register_blueprint(dev_bp)

@@ -1,0 +1,90 @@
+"""Provision the platform's course, person and enrollment from a validated launch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti_tool.adapters.lti.launch import LaunchContext
+from lti_tool.storage.models import Course, Enrollment, Person, Platform
+
+from .platforms import add_deployment
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is using the tool after a launch: the claims a session token carries."""
+
+    person_id: int
+    course_id: int
+    platform_id: int
+    district_id: int
+    role: str
+    locale: str
+
+
+def provision(session: Session, launch: LaunchContext) -> Identity:
+    """Create or update the course, the person and their enrollment; record a new deployment."""
+    platform = session.get(Platform, launch.platform_id)
+    assert platform is not None
+    if launch.new_deployment:
+        add_deployment(session, platform, launch.deployment_id, first_launch=True, actor=f"launch:{launch.sub}")
+    course = _upsert_course(session, launch)
+    person = _upsert_person(session, launch)
+    enrollment = session.scalar(
+        select(Enrollment).where(Enrollment.course_id == course.id, Enrollment.person_id == person.id)
+    )
+    if enrollment is None:
+        enrollment = Enrollment(course_id=course.id, person_id=person.id, role=launch.area)
+        session.add(enrollment)
+    enrollment.role = launch.area
+    enrollment.lti_roles = list(launch.roles)
+    enrollment.mentees = list(launch.mentees)
+    enrollment.active = True
+    session.flush()
+    return Identity(person_id=person.id, course_id=course.id, platform_id=platform.id,
+                    district_id=platform.district_id, role=launch.area,
+                    locale=launch.locale or course.locale or "en")
+
+
+def _upsert_course(session: Session, launch: LaunchContext) -> Course:
+    context_id = launch.context_id or f"deployment:{launch.deployment_id}"
+    course = session.scalar(
+        select(Course).where(Course.platform_id == launch.platform_id, Course.context_id == context_id)
+    )
+    if course is None:
+        course = Course(platform_id=launch.platform_id, context_id=context_id, deployment_id=launch.deployment_id)
+        session.add(course)
+    course.deployment_id = launch.deployment_id
+    course.title = launch.context_title or course.title or ""
+    course.label = launch.context_label or course.label or ""
+    course.lms_course_id = launch.lms_course_id
+    if launch.ags_lineitems_url:
+        course.ags_lineitems_url = launch.ags_lineitems_url
+        course.ags_scopes = list(launch.ags_scopes)
+    if launch.nrps_url:
+        course.nrps_url = launch.nrps_url
+    if launch.locale:
+        course.locale = launch.locale
+    custom = dict(course.custom or {})
+    custom.update({k: v for k, v in launch.custom.items() if k.startswith("canvas_")})
+    course.custom = custom
+    session.flush()
+    return course
+
+
+def _upsert_person(session: Session, launch: LaunchContext) -> Person:
+    person = session.scalar(select(Person).where(Person.platform_id == launch.platform_id, Person.sub == launch.sub))
+    if person is None:
+        person = Person(platform_id=launch.platform_id, sub=launch.sub)
+        session.add(person)
+    person.name = launch.name or person.name or ""
+    person.given_name = launch.given_name or person.given_name or ""
+    person.family_name = launch.family_name or person.family_name or ""
+    person.email = launch.email or person.email or ""
+    person.lms_user_id = launch.lms_user_id or person.lms_user_id or ""
+    person.locale = launch.locale or person.locale or ""
+    session.flush()
+    return person

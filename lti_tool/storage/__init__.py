@@ -1,0 +1,1 @@
+"""Persistence: database engine, ORM records, repositories and migrations."""

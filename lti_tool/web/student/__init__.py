@@ -1,0 +1,7 @@
+"""The student area."""
+
+from flask import Blueprint
+
+bp = Blueprint("student", __name__, url_prefix="/student")
+
+from . import routes  # noqa: E402,F401
