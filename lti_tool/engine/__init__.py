@@ -11,7 +11,7 @@ Public API:
 * :func:`overall_grade` ``(results, rules) -> GradeResult``: letter grade by average cuts or decision rules.
 * :func:`explain` / :func:`explain_grade` -> list of :class:`Sentence` ``(message_id, params)``;
   :func:`render` ``(sentences, translate=identity) -> list[str]``; templates live in :data:`MESSAGES`.
-* :func:`parse_policy`, :func:`parse_grade_rules`: plain dicts to validated objects, raising
+* :func:`parse_policy`, :func:`parse_grade_rules`, :func:`parse_evidence_list`, :func:`parse_overrides`: plain dicts to validated objects, raising
   :class:`PolicyError` whose ``field`` names the bad input (e.g. ``method.weight``).
 * :data:`METHODS`: every calculation method by its stored (Canvas) name.
 """
@@ -25,6 +25,7 @@ from .explain import Sentence, explain, explain_grade, render
 from .grade import GradeResult, GradeRules, overall_grade, parse_grade_rules
 from .messages import MESSAGES
 from .methods import METHODS, MethodInfo
+from .parsing import parse_datetime, parse_evidence, parse_evidence_list, parse_overrides
 from .policy import MethodSpec, Policy, parse_conversion, parse_method, parse_policy, parse_scale
 from .result import MasteryResult, NextStep, Override, Step
 from .scale import Level, ProficiencyScale
@@ -60,6 +61,10 @@ __all__ = [
     "explain_grade",
     "overall_grade",
     "parse_conversion",
+    "parse_datetime",
+    "parse_evidence",
+    "parse_evidence_list",
+    "parse_overrides",
     "parse_grade_rules",
     "parse_method",
     "parse_policy",
