@@ -57,7 +57,12 @@ def _token_from_request() -> str:
         return header[len("Bearer "):].strip()
     if request.method in ("GET", "HEAD"):
         return request.args.get("t", "")
-    return request.form.get("t", "") if request.mimetype != "application/json" else ""
+    if request.mimetype == "application/json":
+        return ""
+    try:
+        return request.form.get("t", "")
+    except Exception:  # noqa: BLE001 - an oversized or malformed body simply carries no token
+        return ""
 
 
 def current_identity() -> SessionIdentity | None:

@@ -18,7 +18,8 @@ def select_locale() -> str:
     """An explicit `lang` choice wins, then the session's launch locale."""
     from .auth import current_identity
 
-    chosen = request.args.get("lang") or request.form.get("lang") if request else None
+    # Only the query string: reading the form here could raise again while an error page renders.
+    chosen = request.args.get("lang")
     if chosen:
         return language_of(chosen)
     identity = current_identity()

@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` serves the tool, `make test` runs every test.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgresql install lint bench lock audit clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/sbg run
+
+# The whole suite on SQLite (with the browser tests), then again on PostgreSQL.
+test: test-sqlite test-postgresql
+
+test-sqlite: install
+	$(PY) -m pytest -q
+
+test-postgresql: install
+	SBG_TEST_DB=postgresql $(PY) -m pytest -q -m "not browser"
+
+lint: install
+	$(VENV)/bin/lint-imports
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+lock:
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --extra test --strip-extras -o requirements.lock pyproject.toml
+
+audit: install
+	$(PY) -m pip install --quiet pip-audit
+	$(VENV)/bin/pip-audit --require-hashes -r requirements.lock
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
