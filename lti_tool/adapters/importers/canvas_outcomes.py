@@ -168,8 +168,8 @@ class _RowReader:
         if is_group:
             self.groups.add(guid)
             self._check_group_fields(row, len(parents))
-        scale = None if is_group else self._scale(row, at)
         method, calculation_int = ("", None) if is_group else self._calculation(row, at)
+        scale = None if is_group else self._scale(row, at)
         self.standards.append(
             RawStandard(
                 identifier=guid,

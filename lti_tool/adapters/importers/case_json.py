@@ -156,12 +156,16 @@ class _PackageReader:
         levels = self.text_list(item, "educationLevel", path) or self.text_list(
             item, "educationalLevel", path
         )
+        label = drop_label_repeating_code(label, code)
+        if not statement or statement == label:
+            # CASE requires a full statement, so an item with only a short label repeats it there.
+            statement = ""
         return RawStandard(
             identifier=identifier,
             code=code,
             parent_identifier=None,
-            label=drop_label_repeating_code(label, code),
-            statement=statement or label,
+            label=label,
+            statement=statement,
             kind=self._item_type(item, path).lower(),
             grade_levels=tuple(levels),
             subject=", ".join(self.text_list(item, "subject", path)),
