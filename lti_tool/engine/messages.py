@@ -18,7 +18,7 @@ MESSAGES: Mapping[str, str] = {
     "evidence_rubric": "{assignment}, {date}: you were rated {label} ({points}).",
     "evidence_rubric_undated": "{assignment}: you were rated {label} ({points}).",
     "evidence_missing_zero": "{assignment} is missing, so it counts as {points}.",
-    "evidence_retake": "{assignment} is a retake of {original}.",
+    "evidence_retake": "{assignment} is a retake of {original}. Both count.",
     # What was left out
     "dropped_excused": "{assignment} was excused, so it does not count.",
     "dropped_missing": "{assignment} is missing. It does not count.",
