@@ -175,7 +175,9 @@ class LtiPlatform:
         self._server = make_server(
             self.host, self._port, self.app, threaded=True, request_handler=_QuietHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, name="lti-platform", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="lti-platform", daemon=True
+        )
         self._thread.start()
         return self
 
