@@ -76,8 +76,11 @@ def app(database_url: str, tool_port: int, tmp_path_factory: pytest.TempPathFact
     from lti_tool.services.keys import ensure_signing_key
     from lti_tool.storage.db import session_scope
 
+    from lti_tool.services.sandbox import seed_sandbox
+
     with session_scope(runtime.sessions) as session:
         ensure_signing_key(session)
+        seed_sandbox(session, runtime.settings.base_url)
     return application
 
 

@@ -2,11 +2,16 @@
 
 from .audit import AuditEvent
 from .base import Base, UTCDateTime, utcnow
+from .evidence import Alignment, Assignment, EvidenceRecord
+from .frameworks import CourseFramework, Framework, GradingPolicyRecord, ProficiencyScaleRecord, Standard
 from .lti import LoginState, ToolKey
 from .people import Course, Enrollment, Person
+from .results import MasteryResultRecord, OverallGradeRecord, OverrideRecord
 from .tenancy import Deployment, District, Platform
 
 __all__ = [
-    "AuditEvent", "Base", "Course", "Deployment", "District", "Enrollment", "LoginState",
+    "Alignment", "Assignment", "AuditEvent", "Base", "CourseFramework", "EvidenceRecord", "Framework",
+    "GradingPolicyRecord", "MasteryResultRecord", "OverallGradeRecord", "OverrideRecord", "ProficiencyScaleRecord",
+    "Standard", "Course", "Deployment", "District", "Enrollment", "LoginState",
     "Person", "Platform", "ToolKey", "UTCDateTime", "utcnow",
 ]

@@ -64,6 +64,7 @@ class Enrollment(Base):
     lti_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     mentees: Mapped[list[str]] = mapped_column(JSON, default=list)  # subs a mentor observes
     active: Mapped[bool] = mapped_column(default=True)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # "changed since last visit"
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     course: Mapped[Course] = relationship()

@@ -48,8 +48,12 @@ def start() -> Response:
     if role not in SANDBOX_USERS:
         abort(404)
     urls = ToolUrls(_base())
-    query = {"iss": dev_issuer(_base()), "login_hint": SANDBOX_USERS[role][0], "target_link_uri": urls.launch,
-             "lti_message_hint": role, "client_id": SANDBOX_CLIENT_ID, "lti_deployment_id": SANDBOX_DEPLOYMENT}
+    user = request.args.get("user", "") or SANDBOX_USERS[role][0]
+    if not user.startswith("sandbox-"):
+        abort(400)
+    hint = json.dumps({"role": role, "name": request.args.get("name", "")[:100]})
+    query = {"iss": dev_issuer(_base()), "login_hint": user, "target_link_uri": urls.launch,
+             "lti_message_hint": hint, "client_id": SANDBOX_CLIENT_ID, "lti_deployment_id": SANDBOX_DEPLOYMENT}
     return redirect(f"{urls.login}?{urlencode(query)}")
 
 
@@ -64,12 +68,18 @@ def authorize() -> str:
     """Check the authorization request and answer with a form_post of a signed id_token."""
     params = request.values
     urls = ToolUrls(_base())
-    role = params.get("lti_message_hint", "")
+    try:
+        hint = json.loads(params.get("lti_message_hint", ""))
+    except ValueError:
+        abort(400)
+    role, sub = hint.get("role", ""), params.get("login_hint", "")
     if (params.get("client_id") != SANDBOX_CLIENT_ID or params.get("redirect_uri") != urls.launch
             or params.get("response_type") != "id_token" or params.get("scope") != "openid"
-            or role not in SANDBOX_USERS or not params.get("nonce") or not params.get("state")):
+            or role not in SANDBOX_USERS or not sub.startswith("sandbox-")
+            or not params.get("nonce") or not params.get("state")):
         abort(400)
-    sub, name, roles = SANDBOX_USERS[role]
+    _, default_name, roles = SANDBOX_USERS[role]
+    name = hint.get("name") or default_name
     now = int(time.time())
     key = _key()
     claims = {
