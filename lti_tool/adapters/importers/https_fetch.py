@@ -42,4 +42,7 @@ def fetch_url(url: str, max_bytes: int = MAX_BYTES) -> bytes:
 
 def _too_large(max_bytes: int) -> str:
     """The message for a body over the limit."""
-    return f"the response is larger than {max_bytes // (1024 * 1024)} MB"
+    megabytes = max_bytes // (1024 * 1024)
+    return f"the response is larger than {megabytes} MB" if megabytes else (
+        f"the response is larger than {max_bytes} bytes"
+    )
