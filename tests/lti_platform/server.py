@@ -343,6 +343,10 @@ class LtiPlatform:
         """Inverse of `subject`."""
         return next((u for u in self.users_by_id.values() if self.subject(profile, u) == sub), None)
 
+    def canvas_deployment_id(self, number: int = 1, course: Course | str | None = None) -> str:
+        """A deployment id in Canvas's format: `<tool id>:<context id hash>` (e.g. "1:8865aa05...")."""
+        return f"{number}:{self._course(course).canvas_context_id}"
+
     @property
     def default_course(self) -> Course:
         """The course created at construction (id "101")."""
@@ -460,8 +464,7 @@ class LtiPlatform:
 
     def pre_service_faults(self, kind: str) -> Response | None:
         """Apply latency and a scripted answer, if one is queued for `kind`; returns that answer or None."""
-        if self.faults.latency:
-            time.sleep(self.faults.latency)
+        self._sleep_latency()
         answer = self.faults.next_for(kind)
         if answer is None:
             return None
@@ -478,8 +481,8 @@ class LtiPlatform:
     ) -> Response:
         """Run an AGS/NRPS handler behind Canvas's or Moodle's gate and record the exchange.
 
-        Order: count, latency, scripted answer, (Canvas) User-Agent check, (Canvas) throttle, bearer token
-        (401 missing/unknown/expired, 403 scope), handler, (Canvas) throttle headers.
+        Order: count, (Canvas) User-Agent check, (Canvas) throttle reservation, latency, scripted answer,
+        bearer token (401 missing/unknown/expired, 403 scope), handler, (Canvas) cost and throttle headers.
         """
         self.stats.count(kind)
         record = RecordedRequest(
@@ -510,38 +513,40 @@ class LtiPlatform:
         handler: Callable[[AccessToken], Response],
         record: RecordedRequest,
     ) -> Response:
-        scripted = self.pre_service_faults(kind)
-        if scripted is not None:
-            return scripted
         if profile == "canvas" and not request.headers.get("User-Agent"):
+            self._sleep_latency()
             return Response("User-Agent header is required", status=403, mimetype="text/plain")
         token = self._bearer()
         record.client_id = token.client_id if token else None
-        reservation = None
-        bucket = None
-        if profile == "canvas" and self.throttle.enabled:
-            bucket = self.throttle.bucket(token.client_id if token else "anonymous")
-            reservation = bucket.reserve()
-            if not reservation.allowed:
-                bucket.settle(reservation, 0.0)
-                with self.stats._lock:
-                    self.stats.throttled += 1
-                return Response(
-                    THROTTLED_BODY,
-                    status=403,
-                    headers={"X-Rate-Limit-Remaining": f"{bucket.remaining:.1f}"},
-                    content_type="text/plain; charset=utf-8",
-                )
-        if bucket is None or reservation is None:
-            return self._authorized(token, scopes, handler)
+        if profile != "canvas" or not self.throttle.enabled:
+            return self.pre_service_faults(kind) or self._authorized(token, scopes, handler)
+        # Canvas holds the up-front cost for as long as the request is in flight (latency included),
+        # so a client with many requests in flight is refused even at a modest request rate.
+        bucket = self.throttle.bucket(token.client_id if token else "anonymous")
+        reservation = bucket.reserve()
+        if not reservation.allowed:
+            bucket.settle(reservation, 0.0)
+            with self.stats._lock:
+                self.stats.throttled += 1
+            self._sleep_latency()
+            return Response(
+                THROTTLED_BODY,
+                status=403,
+                headers={"X-Rate-Limit-Remaining": f"{bucket.remaining:.1f}"},
+                content_type="text/plain; charset=utf-8",
+            )
         try:
-            response = self._authorized(token, scopes, handler)
+            response = self.pre_service_faults(kind) or self._authorized(token, scopes, handler)
         finally:
             bucket.settle(reservation, self.throttle.request_cost)
         # Canvas's middleware adds these after the request ran.
         response.headers["X-Request-Cost"] = f"{self.throttle.request_cost:.4f}"
         response.headers["X-Rate-Limit-Remaining"] = f"{bucket.remaining:.1f}"
         return response
+
+    def _sleep_latency(self) -> None:
+        if self.faults.latency:
+            time.sleep(self.faults.latency)
 
     @staticmethod
     def _authorized(
