@@ -147,6 +147,13 @@ class LaunchDriver:
         login = self._tool_request(self.login_method, tool.login_url, prepared.login_params)
         steps.append(Step("login initiation", self.login_method, tool.login_url, _status(login)))
         auth_url = self._authorization_url(login, profile)
+        if auth_url is None and "lti1p3_new_window" in _body(login):
+            # pylti1p3's cookie check: its page tests cookies in JavaScript, then asks for the login URL
+            # again with lti1p3_new_window=1, which answers with the real redirect.
+            params = dict(prepared.login_params, lti1p3_new_window="1")
+            login = self._tool_request(self.login_method, tool.login_url, params)
+            steps.append(Step("login after cookie check", self.login_method, tool.login_url, _status(login)))
+            auth_url = self._authorization_url(login, profile)
         if auth_url is None:
             raise LaunchError("the tool's login answer does not lead to the authorization endpoint\n"
                               + _describe(steps) + "\n" + _body(login)[:2000])
