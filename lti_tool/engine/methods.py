@@ -83,8 +83,8 @@ def standard_decaying_average(
 ) -> MethodOutcome:
     """Canvas "Decaying Average": d = s1, then d = d × (1 − w) + s × w for each later score.
 
-    >>> standard_decaying_average([1, 2, 3, 4, 5], {"weight": 65}, None).value
-    4.46975
+    >>> round(standard_decaying_average([1, 2, 3, 4, 5], {"weight": 65}, None).value, 8)  # Canvas reports 4.47
+    4.46961875
     """
     weight = params["weight"]
     if not scores:
@@ -216,8 +216,8 @@ def power_law(scores: Sequence[float], params: Mapping[str, int], scale: Profici
 
     >>> from lti_tool.engine.scale import Level, ProficiencyScale
     >>> scale = ProficiencyScale((Level(4, "Exceeds"), Level(1, "Beginning")), 3)
-    >>> round(power_law([1, 2, 3, 4], {}, scale).value, 4)
-    3.7764
+    >>> round(power_law([2, 2, 3], {}, scale).value, 4)
+    2.7004
     """
     count = len(scores)
     if count == 0:
