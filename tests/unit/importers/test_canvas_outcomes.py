@@ -6,8 +6,10 @@ import pytest
 
 from lti_tool.adapters.importers import (
     ExportFailed,
+    FrameworkDraft,
     ImportFailed,
     RatingDraft,
+    StandardDraft,
     export_canvas_outcomes,
     parse_canvas_outcomes,
 )
@@ -168,13 +170,11 @@ def test_export_turns_standards_with_children_into_groups_without_scoring() -> N
     text = HEADER + "o1,outcome,R.1,Ratios,,latest,,,,,,,,\n"
     draft = parse_canvas_outcomes(text.encode())
     leaf = draft.standards[0]
-    child = leaf.__class__(
+    child = StandardDraft(
         identifier="o2", code="R.1.a", parent_identifier="o1", kind="standard", label="",
         statement="Part a",
     )
-    nested = draft.__class__(
-        identifier="", title="", source_format="csv", standards=(leaf, child)
-    )
+    nested = FrameworkDraft(identifier="", title="", source_format="csv", standards=(leaf, child))
 
     lines = export_canvas_outcomes(nested).decode().splitlines()
 
@@ -184,12 +184,16 @@ def test_export_turns_standards_with_children_into_groups_without_scoring() -> N
 
 
 def test_export_refuses_identifiers_with_spaces() -> None:
-    draft = parse_canvas_outcomes((HEADER + GROUP).encode())
-    spaced = draft.__class__(
-        identifier="", title="", source_format="csv",
-        standards=(draft.standards[0].__class__(
-            identifier="has space", code="A", parent_identifier=None, kind="standard",
-            label="", statement="A"),),
+    spaced = FrameworkDraft(
+        identifier="",
+        title="",
+        source_format="csv",
+        standards=(
+            StandardDraft(
+                identifier="has space", code="A", parent_identifier=None, kind="standard",
+                label="", statement="A",
+            ),
+        ),
     )
 
     with pytest.raises(ExportFailed, match="'has space'"):
