@@ -10,6 +10,8 @@ from flask import Flask, Response, g, request
 from flask_wtf.csrf import CSRFProtect
 
 from .adapters.lti.platform_keys import PlatformKeyCache
+from .adapters.lti.service_auth import ServiceTokenCache
+from .services.keys import current_signing_key_loader
 from .adapters.outgoing import make_http_session
 from .settings import Settings, load_settings
 from .storage.db import database_url_for, make_engine, make_session_factory
@@ -31,9 +33,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     _configure(app, settings)
     engine = make_engine(database_url_for(settings.database_url, app.instance_path))
     http = make_http_session(settings.base_url)
+    sessions = make_session_factory(engine)
     app.extensions["sbg"] = Runtime(
-        settings=settings, engine=engine, sessions=make_session_factory(engine), http=http,
+        settings=settings, engine=engine, sessions=sessions, http=http,
         platform_keys=PlatformKeyCache(http=http, ttl=settings.platform_jwks_ttl),
+        service_tokens=ServiceTokenCache(http=http, signing_key=current_signing_key_loader(sessions)),
     )
     init_request_session(app)
     csrf.init_app(app)

@@ -17,6 +17,9 @@ from lti_tool import create_app
 from lti_tool.storage.migrate import upgrade
 from tests.support.services import PostgresServer, RedisServer, free_port
 
+# The job queue reads its mode at import time: tests run jobs inline unless a test reconfigures it.
+os.environ.setdefault("SBG_ENV", "test")
+
 REQUIRE_SERVICES = os.environ.get("SBG_REQUIRE_SERVICES") == "1"
 TEST_DB = os.environ.get("SBG_TEST_DB", "sqlite")
 

@@ -292,7 +292,7 @@ class wait_retry_after_or_backoff(wait_base):
 
     def __init__(self, settings: RetrySettings) -> None:
         self.settings = settings
-        self.backoff = wait_exponential_jitter(initial=settings.initial_backoff, max=settings.max_backoff,
+        self.backoff = wait_exponential_jitter(multiplier=settings.initial_backoff, max=settings.max_backoff,
                                                jitter=settings.jitter)
 
     def __call__(self, retry_state: Any) -> float:

@@ -75,7 +75,7 @@ def flatten_params(params: Mapping[str, Any], prefix: str = "") -> list[tuple[st
         if isinstance(value, Mapping):
             flat.extend(flatten_params(value, name))
         elif isinstance(value, (list, tuple)):
-            flat.extend(flatten_params(dict(enumerate(value)), name))
+            flat.extend(flatten_params({str(i): item for i, item in enumerate(value)}, name))
         elif isinstance(value, bool):
             flat.append((name, "1" if value else "0"))
         elif value is not None:

@@ -17,10 +17,11 @@ main = FlaskGroup(create_app=_build_app, add_default_commands=False, add_version
 
 
 def _register() -> None:
-    from . import db_commands, district_commands, keys_commands, platform_commands, run_command
+    from . import db_commands, district_commands, keys_commands, platform_commands, run_command, worker_command
 
     for command in (run_command.run, db_commands.db, keys_commands.keys, platform_commands.platform,
-                    district_commands.district):
+                    district_commands.district, worker_command.worker,
+                    ):
         main.add_command(command)
     try:
         from .compute import compute

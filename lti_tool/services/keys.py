@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.adapters.lti.keys import generate_key_pair, jwks_document
+from lti_tool.adapters.lti.service_auth import SigningKey
 from lti_tool.storage.models import ToolKey
 
 from . import audit
@@ -57,3 +60,19 @@ def published_jwks(session: Session, now: datetime | None = None) -> dict[str, A
         select(ToolKey).where(or_(ToolKey.expires_at.is_(None), ToolKey.expires_at > now)).order_by(ToolKey.id)
     )
     return jwks_document([key.public_jwk for key in keys])
+
+
+def current_signing_key_loader(sessions: sessionmaker[Session]) -> Callable[[], SigningKey]:
+    """A callable giving the current signing key, re-read at most every 30 s (rotation applies quickly)."""
+    cached: dict[str, Any] = {"at": 0.0, "key": None}
+
+    def load() -> SigningKey:
+        if cached["key"] is None or time.monotonic() - cached["at"] > 30:
+            with sessions() as session:
+                key = ensure_signing_key(session)
+                session.commit()
+                cached["key"] = SigningKey(kid=key.kid, private_pem=key.private_pem)
+                cached["at"] = time.monotonic()
+        return cached["key"]  # type: ignore[no-any-return]
+
+    return load

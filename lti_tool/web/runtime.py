@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from lti_tool.adapters.lti.platform_keys import PlatformKeyCache
+from lti_tool.adapters.lti.service_auth import ServiceTokenCache
 from lti_tool.settings import Settings
 
 
@@ -22,6 +23,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     http: requests.Session
     platform_keys: PlatformKeyCache
+    service_tokens: ServiceTokenCache
 
 
 def runtime() -> Runtime:
