@@ -13,10 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lti_tool.adapters.canvas import CanvasClient  # noqa: E402
-from lti_tool.adapters.canvas_oauth import StaticAccessToken  # noqa: E402
-from lti_tool.adapters.http import build_session  # noqa: E402
-from tests.fakes.canvas_server import FakeCanvas, build_course  # noqa: E402
+from lti_tool.adapters.canvas import CanvasClient
+from lti_tool.adapters.canvas_oauth import StaticAccessToken
+from lti_tool.adapters.http import build_session
+from tests.fakes.canvas_server import FakeCanvas, build_course
 
 COURSE_ID = "101"
 TARGET_SECONDS = 10.0

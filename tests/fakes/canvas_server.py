@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from tests.fakes.server import Fault, FakeHttpServer, json_response
+from tests.fakes.server import FakeHttpServer, Fault, json_response
 
 THROTTLE_BODY = "403 Forbidden (Rate Limit Exceeded)\n"
 INVALID_TOKEN_BODY = {"errors": [{"message": "Invalid access token."}]}
@@ -61,7 +61,7 @@ def build_course(course_id: int = 101, *, students: int = 40, assignments: int =
     assignment_list = []
     for index in range(assignments):
         assignment_id = 700 + index
-        rubric = None
+        rubric: list[dict[str, Any]] | None = None
         if index % 5 == 0:
             outcome_id = 9001 if index % 10 == 0 else 9002
             rubric = [
@@ -74,7 +74,7 @@ def build_course(course_id: int = 101, *, students: int = 40, assignments: int =
                 {"id": f"_{assignment_id}2", "points": 6.0, "description": "Work shown", "long_description": "",
                  "criterion_use_range": False, "ratings": []},
             ]
-        assignment_list.append({
+        assignment: dict[str, Any] = {
             "id": assignment_id, "course_id": course_id, "name": f"Ratios practice {index + 1} (6.RP.A.{index % 3 + 1})",
             "description": "<p>Solve the problems.</p>", "points_possible": 10.0,
             "due_at": iso(graded_base + timedelta(days=index)), "published": index != assignments - 1,
@@ -83,7 +83,8 @@ def build_course(course_id: int = 101, *, students: int = 40, assignments: int =
             "submission_types": ["online_text_entry"], "rubric": rubric,
             "rubric_settings": {"points_possible": 10.0} if rubric else None,
             "use_rubric_for_grading": bool(rubric),
-        })
+        }
+        assignment_list.append(assignment)
     submissions = []
     for s_index, student_id in enumerate(student_ids):
         for a_index, assignment in enumerate(assignment_list):
@@ -197,9 +198,9 @@ class FakeCanvas(FakeHttpServer):
         lower = self._responses % 2 == 0
         headers: dict[str, str] = {}
         if self.rate_limit_remaining:
-            value = self.rate_limit_remaining.pop(0) if len(self.rate_limit_remaining) > 1 \
+            remaining = self.rate_limit_remaining.pop(0) if len(self.rate_limit_remaining) > 1 \
                 else self.rate_limit_remaining[0]
-            headers["x-rate-limit-remaining" if lower else "X-Rate-Limit-Remaining"] = f"{value:.1f}"
+            headers["x-rate-limit-remaining" if lower else "X-Rate-Limit-Remaining"] = f"{remaining:.1f}"
         headers["x-request-cost" if lower else "X-Request-Cost"] = "0.0123"
         for name, value in (extra or {}).items():
             headers[name.lower() if lower else name] = value
@@ -342,12 +343,12 @@ class FakeCanvas(FakeHttpServer):
                                   "user": {"id": 42, "name": "Jimi Hendrix"}, "refresh_token": refresh,
                                   "expires_in": self.token_lifetime}, 200, self._headers())
         if grant == "refresh_token":
-            refresh = form.get("refresh_token")
-            if not refresh or refresh in self.revoked or not any(t.refresh_token == refresh
-                                                                 for t in self.tokens.values()):
+            presented = form.get("refresh_token")
+            if not presented or presented in self.revoked or not any(t.refresh_token == presented
+                                                                   for t in self.tokens.values()):
                 return json_response({"error": "invalid_grant",
                                       "error_description": "refresh_token not found"}, 400)
-            issued = self.add_token(secrets.token_hex(16), refresh_token=refresh, lifetime=self.token_lifetime)
+            issued = self.add_token(secrets.token_hex(16), refresh_token=presented, lifetime=self.token_lifetime)
             return json_response({"access_token": issued.access_token, "token_type": "Bearer",
                                   "user": {"id": 42, "name": "Jimi Hendrix"},
                                   "expires_in": self.token_lifetime}, 200, self._headers())

@@ -42,7 +42,7 @@ class MoodleCourseData:
 
 def build_course(course_id: int = 7, *, students: int = 3) -> MoodleCourseData:
     """A small course with an assignment, a quiz, a manual item, a category and the course total."""
-    people = [{"id": 300 + n, "fullname": f"Student {n + 1}", "email": f"s{n + 1}@school.example",
+    people: list[dict[str, Any]] = [{"id": 300 + n, "fullname": f"Student {n + 1}", "email": f"s{n + 1}@school.example",
                "idnumber": f"ID{n + 1}", "username": f"s{n + 1}",
                "roles": [{"roleid": 5, "name": "", "shortname": "student", "sortorder": 0}]}
               for n in range(students)]
@@ -64,12 +64,13 @@ def build_course(course_id: int = 7, *, students: int = 3) -> MoodleCourseData:
     ]
     grades: dict[tuple[int, int], dict[str, Any]] = {}
     for n, person in enumerate(people[:students]):
-        grades[(person["id"], 11)] = {"graderaw": 15.0 + n, "gradedatesubmitted": 1757000000 + n,
+        person_id: int = person["id"]
+        grades[(person_id, 11)] = {"graderaw": 15.0 + n, "gradedatesubmitted": 1757000000 + n,
                                       "gradedategraded": 1757100000 + n}
         if n != 1:  # student 2 has not taken the quiz
-            grades[(person["id"], 12)] = {"graderaw": 8.0, "gradedatesubmitted": 1757200000,
+            grades[(person_id, 12)] = {"graderaw": 8.0, "gradedatesubmitted": 1757200000,
                                           "gradedategraded": 1757200000}
-        grades[(person["id"], 13)] = {"graderaw": 5.0 if n else 6.0, "gradedatesubmitted": None,
+        grades[(person_id, 13)] = {"graderaw": 5.0 if n else 6.0, "gradedatesubmitted": None,
                                       "gradedategraded": 1757300000}
     competencies = [competency(71, "CCSS.Math.Content.6.RP.A.3"), competency(72, "CCSS.Math.Content.7.RP.A.2")]
     return MoodleCourseData(course_id, people, items, grades, competencies, {51: [71], 52: [71, 72]})

@@ -7,7 +7,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request, Response
 class QuietHandler(WSGIRequestHandler):
     """Request handler that does not print a line per request."""
 
-    def log_request(self, *args: Any, **kwargs: Any) -> None:  # noqa: D102 - silence werkzeug's access log
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
         pass
 
 
@@ -70,7 +70,7 @@ class FakeHttpServer:
         assert self._server is not None, "server not started"
         return f"http://127.0.0.1:{self._server.server_port}"
 
-    def start(self) -> FakeHttpServer:
+    def start(self) -> Self:
         """Bind a free port and serve in a daemon thread."""
         self._server = make_server("127.0.0.1", 0, self.wsgi_app, threaded=True, request_handler=QuietHandler)
         # A short poll interval keeps shutdown (and so each test's teardown) quick.
@@ -87,10 +87,10 @@ class FakeHttpServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> FakeHttpServer:
+    def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     # -- scripting ---------------------------------------------------------
