@@ -6,9 +6,9 @@ import hmac
 from urllib.parse import urlencode, urlsplit
 
 from flask import Response, abort, jsonify, make_response, redirect, render_template, request, url_for
-from pylti1p3.cookies_allowed_check import CookiesAllowedCheckPage
 from sqlalchemy import select
 
+from lti_tool.adapters.lti.cookie_check import cookie_check_page
 from lti_tool.adapters.lti.errors import LaunchError
 from lti_tool.adapters.lti.launch import LaunchContext, decode_id_token
 from lti_tool.adapters.lti.tool_config import ToolUrls
@@ -107,10 +107,7 @@ def _cookie_check_page() -> Response:
     """pylti1p3's check: reload with cookies if the browser allows them, else offer a new window."""
     params = {name: _param(name) for name in LOGIN_PARAMS if _param(name)}
     params["lti1p3_new_window"] = "1"
-    protocol = urlsplit(_urls().base_url).scheme
-    page = CookiesAllowedCheckPage(params, protocol, "Your browser blocks cookies inside the course page.",
-                                   "Open sbg in a new window", "Loading…")
-    return make_response(page.get_html())
+    return make_response(cookie_check_page(params, urlsplit(_urls().base_url).scheme))
 
 
 @bp.post("/lti/launch")

@@ -7,7 +7,7 @@ from pathlib import Path
 from lti_tool.adapters.importers import FrameworkDraft
 
 REPOSITORY = Path(__file__).resolve().parents[3]
-SHARED_DATA = REPOSITORY.parent / "shared" / "data"
+SHARED_DATA = REPOSITORY / "tests" / "data" / "samples"
 EDGE_CASES = REPOSITORY / "tests" / "data" / "frameworks"
 
 CASE_SAMPLE = SHARED_DATA / "case" / "opensalt-sample-ccss-math-ratios.case.json"
