@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,23 +27,20 @@ from lti_tool.storage.models import (
     CourseFramework,
     Enrollment,
     EvidenceRecord,
-    GradingPolicyRecord,
     MasteryResultRecord,
     OverallGradeRecord,
     OverrideRecord,
-    Platform,
-    ProficiencyScaleRecord,
     Standard,
 )
 from lti_tool.storage.models.base import utcnow
 
 from .errors import NotFound
+from .policies import effective_grade_rules, effective_policy
 
 log = logging.getLogger(__name__)
 
 #: Enrollment role of learners (the area a Learner launch opens).
 LEARNER_ROLE = "student"
-_POLICY_KEYS = ("scale", "conversion", "method", "rounding", "missing", "reassessment")
 # The engine's Evidence gains a weight field in some versions; pass the alignment weight only when it exists.
 _EVIDENCE_TAKES_WEIGHT = "weight" in {item.name for item in dataclasses.fields(engine.Evidence)}
 
@@ -124,60 +121,8 @@ def recalculate_students(
 
 
 def course_policy(session: Session, course_id: int) -> CoursePolicy:
-    """The parsed engine policy and grade rules in force for a course."""
-    document = _policy_document(session, course_id)
-    policy = engine.parse_policy({key: document[key] for key in _POLICY_KEYS if key in document})
-    raw_rules = document.get("grade_rules")
-    return CoursePolicy(policy, engine.parse_grade_rules(raw_rules) if raw_rules else None)
-
-
-def _policy_document(session: Session, course_id: int) -> dict[str, Any]:
-    """The effective policy settings: the shared policy service when present, else district < framework < course."""
-    try:
-        from . import policies  # written alongside; preferred once it exists
-    except ImportError:
-        policies = None  # type: ignore[assignment]
-    if policies is not None and hasattr(policies, "effective_policy"):
-        found = policies.effective_policy(session, course_id)
-        document = found if isinstance(found, Mapping) else getattr(found, "settings", None)
-        if isinstance(document, Mapping) and "scale" in document:
-            return dict(document)
-    return _layered_policy(session, course_id)
-
-
-def _layered_policy(session: Session, course_id: int) -> dict[str, Any]:
-    course = session.get(Course, course_id)
-    assert course is not None
-    district_id = session.scalar(select(Platform.district_id).where(Platform.id == course.platform_id))
-    framework_id = session.scalar(select(CourseFramework.framework_id).where(CourseFramework.course_id == course_id))
-    records = session.scalars(select(GradingPolicyRecord).where(GradingPolicyRecord.district_id == district_id)).all()
-    layers = sorted(
-        (record for record in records
-         if (record.course_id is None and record.framework_id is None)
-         or (record.course_id is None and record.framework_id == framework_id and framework_id is not None)
-         or record.course_id == course_id),
-        key=lambda record: (record.course_id is not None, record.framework_id is not None),
-    )
-    if not layers:
-        raise NotFound("grading policy of this district")
-    document: dict[str, Any] = {}
-    scale_id = None
-    for record in layers:
-        document.update(record.settings or {})
-        scale_id = record.scale_id or scale_id
-    if "scale" not in document and scale_id is not None:
-        scale = session.get(ProficiencyScaleRecord, scale_id)
-        if scale is not None:
-            document["scale"] = scale_document(scale)
-    return document
-
-
-def scale_document(scale: ProficiencyScaleRecord) -> dict[str, Any]:
-    """A stored scale as the engine's scale input (stored `colour` becomes the engine's `color`)."""
-    levels = [{"points": level["points"], "label": level["label"],
-               "description": level.get("description", ""), "color": level.get("colour", level.get("color"))}
-              for level in sorted(scale.levels, key=lambda level: -level["points"])]
-    return {"levels": levels, "mastery_points": scale.mastery_points}
+    """The engine policy and letter-grade rules in force for a course (course -> framework -> district)."""
+    return CoursePolicy(effective_policy(session, course_id), effective_grade_rules(session, course_id))
 
 
 def _active_learners(session: Session, course_id: int, person_ids: Sequence[int]) -> list[int]:
@@ -319,5 +264,4 @@ def _store_grade(session: Session, course_id: int, person_id: int, scores: list[
     return changed
 
 
-__all__ = ["CoursePolicy", "RecalcSummary", "course_policy", "recalculate_course", "recalculate_students",
-           "scale_document"]
+__all__ = ["CoursePolicy", "RecalcSummary", "course_policy", "recalculate_course", "recalculate_students"]

@@ -8,7 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.services.errors import NotFound
-from lti_tool.services.grading import course_policy, recalculate_course, recalculate_students
+from lti_tool.services.grading import (
+    course_policy,
+    recalculate_course,
+    recalculate_students,
+)
 from lti_tool.storage.models import MasteryResultRecord, OverallGradeRecord
 from tests.integration.student.course_data import (
     add_assignment,
