@@ -15,3 +15,4 @@ __all__ = [
     "Standard", "Course", "Deployment", "District", "Enrollment", "LoginState",
     "Person", "Platform", "ToolKey", "UTCDateTime", "utcnow",
 ]
+from .credentials import CanvasGrant, EvidencePull, LmsApiCredential, OAuthState  # noqa: E402,F401
