@@ -15,8 +15,9 @@ from jwt.exceptions import PyJWKError
 from .errors import LaunchError
 
 MAX_JWKS_BYTES = 256 * 1024
-# An attacker can send tokens with made-up kids; refetch a key set at most this often.
-MIN_REFETCH_INTERVAL = 5.0
+# An attacker can send tokens with made-up kids: a kid that a refetch did not find is not refetched for again
+# until this many seconds have passed.
+UNKNOWN_KID_MEMORY = 60.0
 
 
 @dataclass
@@ -34,6 +35,7 @@ class PlatformKeyCache:
     clock: Callable[[], float] = time.monotonic
     fetches: int = 0
     _entries: dict[str, _Entry] = field(default_factory=dict)
+    _unknown: dict[tuple[str, str], float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def key_for(self, jwks_url: str, kid: str) -> PyJWK:
@@ -44,10 +46,15 @@ class PlatformKeyCache:
             entry = self._refresh(jwks_url)
         if kid in entry.keys:
             return entry.keys[kid]
-        if now - entry.fetched_at >= MIN_REFETCH_INTERVAL or entry.fetched_at == now:
+        missed_at = self._unknown.get((jwks_url, kid))
+        if missed_at is None or now - missed_at > UNKNOWN_KID_MEMORY:
+            # The platform may have rotated its key: refetch once before refusing.
             entry = self._refresh(jwks_url)
             if kid in entry.keys:
                 return entry.keys[kid]
+            if len(self._unknown) > 10_000:
+                self._unknown.clear()
+            self._unknown[(jwks_url, kid)] = now
         raise LaunchError(
             "unknown_kid",
             f"The platform signed the launch with key id {kid!r}, which its key set at {jwks_url} does not list.",
