@@ -8,6 +8,7 @@ from .lti import LoginState, ToolKey
 from .people import Course, Enrollment, Person
 from .results import MasteryResultRecord, OverallGradeRecord, OverrideRecord
 from .tenancy import Deployment, District, Platform
+from .sync import SyncedScore, SyncItem, SyncLineItem, SyncRun, SyncSetting  # noqa: F401
 
 __all__ = [
     "Alignment", "Assignment", "AuditEvent", "Base", "CourseFramework", "EvidenceRecord", "Framework",
