@@ -53,6 +53,11 @@ def _get_json(http: requests.Session, method: str, url: str, **kwargs: Any) -> d
     return data
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
+
+
 def register(http: requests.Session, urls: ToolUrls, openid_configuration_url: str,
              registration_token: str) -> RegisteredPlatform:
     """Fetch the platform's OpenID configuration, post our registration, return the platform's details."""
@@ -61,16 +66,17 @@ def register(http: requests.Session, urls: ToolUrls, openid_configuration_url: s
     headers = {"Authorization": f"Bearer {registration_token}"} if registration_token else {}
     config = _get_json(http, "GET", openid_configuration_url, headers=headers)
     issuer = str(config.get("issuer", ""))
-    # The spec requires the configuration URL to live under the issuer, so a platform cannot impersonate another.
-    if not issuer or not openid_configuration_url.startswith(issuer.rstrip("/")):
+    platform_config = config.get(PLATFORM_CONFIGURATION) or {}
+    product = str(platform_config.get("product_family_code", "")).lower()
+    # The configuration must come from the issuer's own site, so a platform cannot register as another.
+    # Canvas is the known exception: every instance issues as canvas.instructure.com.
+    if not issuer or (product != "canvas" and _origin(openid_configuration_url) != _origin(issuer)):
         raise LaunchError("registration_invalid",
                           f"The platform's issuer {issuer!r} does not match its configuration URL.")
     missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")
                if not config.get(k)]
     if missing:
         raise LaunchError("registration_invalid", f"The platform's configuration lacks {', '.join(missing)}.")
-    platform_config = config.get(PLATFORM_CONFIGURATION) or {}
-    product = str(platform_config.get("product_family_code", "")).lower()
     body = registration_request(urls, product)
     answer = _get_json(http, "POST", str(config["registration_endpoint"]), data=json.dumps(body),
                        headers={**headers, "Content-Type": "application/json", "Accept": "application/json"})

@@ -8,7 +8,7 @@ from lti_tool.adapters.lti.dynamic_registration import register
 from lti_tool.adapters.lti.errors import LaunchError
 from lti_tool.adapters.lti.tool_config import ToolUrls
 from lti_tool.services.errors import ServiceError
-from lti_tool.services.platforms import PlatformSpec, add_platform, get_platform
+from lti_tool.services.platforms import PlatformSpec, add_platform, get_district, get_platform
 
 from ..framing import forget_frame_ancestors
 from ..runtime import db, runtime
@@ -24,9 +24,10 @@ def dynamic_registration() -> str:
                           "openid_configuration parameter the LMS adds.",
                           "Paste this URL into your LMS's dynamic registration form.")
     settings = runtime().settings
+    district = request.args.get("district", "default")
+    get_district(db(), district)  # an unknown district is a 404 before anything is registered
     answer = register(runtime().http, ToolUrls(settings.base_url), config_url,
                       request.args.get("registration_token", ""))
-    district = request.args.get("district", "default")
     name = f"{answer.product_family} {answer.issuer} {answer.client_id}"
     spec = PlatformSpec(
         name=name, issuer=answer.issuer, client_id=answer.client_id, auth_url=answer.auth_url,
