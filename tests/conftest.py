@@ -67,7 +67,7 @@ def tool_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, tool_port: int, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(database_url: str, tool_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The tool, migrated, with a signing key."""
     instance = tmp_path_factory.mktemp("instance")
     application = create_app({
@@ -84,7 +84,9 @@ def app(database_url: str, tool_port: int, tmp_path_factory: pytest.TempPathFact
     with session_scope(runtime.sessions) as session:
         ensure_signing_key(session)
         seed_sandbox(session, runtime.settings.base_url)
-    return application
+    yield application
+    # Close pooled connections before the database server of the session stops.
+    runtime.engine.dispose()
 
 
 @pytest.fixture()

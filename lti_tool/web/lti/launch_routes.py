@@ -129,6 +129,10 @@ def launch() -> Response:
         stored = db().get(LoginState, state_value)
         if stored is not None and stored.uses_platform_storage:
             browser_state = request.form.get("platform_state", "")
+            if browser_state and request.headers.get("Origin") != _origin(_urls().base_url):
+                # Only our own relaunch page (same origin) may hand back the state it read from the platform.
+                raise LaunchError("bad_state", "The launch did not come back from the tool's own page.",
+                                  "Launch the tool again from the course.")
             if not browser_state:
                 # Third-party cookies are blocked: read the state back from the platform's storage first.
                 return make_response(render_template(
