@@ -17,3 +17,4 @@ __all__ = [
     "Person", "Platform", "ToolKey", "UTCDateTime", "utcnow",
 ]
 from .credentials import CanvasGrant, EvidencePull, LmsApiCredential, OAuthState  # noqa: E402,F401
+from .admin import AdminAccount, PendingImport  # noqa: E402,F401
