@@ -23,7 +23,7 @@ DISTRICT_OPTION = click.option("--district", required=True, help="The district's
 
 def _read_source(source: str) -> bytes | str:
     """An https address stays text (downloaded by the CASE reader); '-' is standard input; else a file."""
-    if source.startswith("https://") or source.startswith("http://"):
+    if source.startswith(("https://", "http://")):
         return source
     if source == "-":
         return sys.stdin.buffer.read()

@@ -16,7 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.engine import GradeRules, Policy, PolicyError, parse_grade_rules, parse_policy
+from lti_tool.engine import (
+    GradeRules,
+    Policy,
+    PolicyError,
+    parse_grade_rules,
+    parse_policy,
+)
 from lti_tool.storage.models import (
     Course,
     CourseFramework,
