@@ -120,6 +120,14 @@ def recalculate_students(
     return RecalcSummary(course_id, len(people), written, tuple(sorted(changed)), tuple(grades_changed))
 
 
+def standard_inputs(session: Session, course_id: int, person_id: int,
+                    standard_id: int) -> tuple[list[engine.Evidence], engine.Override | None]:
+    """The engine evidence and active override of one learner on one standard (e.g. for a "what if")."""
+    evidence = _engine_evidence(session, course_id, [person_id], [standard_id])
+    override = _active_overrides(session, course_id, [person_id]).get((person_id, standard_id))
+    return evidence.get((person_id, standard_id), []), override
+
+
 def course_policy(session: Session, course_id: int) -> CoursePolicy:
     """The engine policy and letter-grade rules in force for a course (course -> framework -> district)."""
     return CoursePolicy(effective_policy(session, course_id), effective_grade_rules(session, course_id))
@@ -264,4 +272,5 @@ def _store_grade(session: Session, course_id: int, person_id: int, scores: list[
     return changed
 
 
-__all__ = ["CoursePolicy", "RecalcSummary", "course_policy", "recalculate_course", "recalculate_students"]
+__all__ = ["CoursePolicy", "RecalcSummary", "course_policy", "recalculate_course", "recalculate_students",
+           "standard_inputs"]

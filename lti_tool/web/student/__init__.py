@@ -1,7 +1,7 @@
-"""The student area."""
+"""The student area: learners, their families (mentors), and teachers viewing as a student."""
 
 from flask import Blueprint
 
 bp = Blueprint("student", __name__, url_prefix="/student")
 
-from . import routes  # noqa: E402,F401
+from . import api, context, routes  # noqa: F401
