@@ -7,6 +7,7 @@ import time
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from lti_tool.storage.models import Platform
 
@@ -36,7 +37,12 @@ def frame_ancestors() -> str:
     now = time.monotonic()
     if now - _cached[0] > _CACHE_SECONDS or not _cached[1]:
         with _lock:
-            ancestors = " ".join(["'self'", *platform_origins()])
+            try:
+                origins = platform_origins()
+            except SQLAlchemyError:
+                # The database is down (health checks must still answer): keep what we had, else only ourselves.
+                return _cached[1] or "frame-ancestors 'self'"
+            ancestors = " ".join(["'self'", *origins])
             _cached = (now, f"frame-ancestors {ancestors}")
     return _cached[1]
 
