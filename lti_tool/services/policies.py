@@ -284,3 +284,54 @@ def seed_district_defaults(session: Session, district_id: int, actor: str = "sys
         audit.record(session, district_id=district_id, actor=actor, action="create", entity="policy:district",
                      entity_id=policy.id, after=_policy_snapshot(policy))
     return policy
+
+
+#: Sample evidence for the editors' live preview: three students, one standard, scores over a term.
+SAMPLE_EVIDENCE: tuple[dict[str, Any], ...] = (
+    {"student": "Ana (improving)", "standard": "Sample standard", "assignment": "Quiz 1", "score": 5, "max": 10,
+     "at": "2026-09-07T09:00:00Z"},
+    {"student": "Ana (improving)", "standard": "Sample standard", "assignment": "Quiz 2", "score": 7, "max": 10,
+     "at": "2026-09-21T09:00:00Z"},
+    {"student": "Ana (improving)", "standard": "Sample standard", "assignment": "Test", "score": 19, "max": 20,
+     "at": "2026-10-05T09:00:00Z"},
+    {"student": "Ben (slipping)", "standard": "Sample standard", "assignment": "Quiz 1", "score": 10, "max": 10,
+     "at": "2026-09-07T09:00:00Z"},
+    {"student": "Ben (slipping)", "standard": "Sample standard", "assignment": "Quiz 2", "score": 8, "max": 10,
+     "at": "2026-09-21T09:00:00Z"},
+    {"student": "Ben (slipping)", "standard": "Sample standard", "assignment": "Test", "score": 12, "max": 20,
+     "at": "2026-10-05T09:00:00Z"},
+    {"student": "Cy (missed one)", "standard": "Sample standard", "assignment": "Quiz 1", "score": 8, "max": 10,
+     "at": "2026-09-07T09:00:00Z"},
+    {"student": "Cy (missed one)", "standard": "Sample standard", "assignment": "Quiz 2", "missing": True,
+     "at": "2026-09-21T09:00:00Z"},
+    {"student": "Cy (missed one)", "standard": "Sample standard", "assignment": "Test", "score": 16, "max": 20,
+     "at": "2026-10-05T09:00:00Z"},
+)
+
+
+def preview(document: Mapping[str, Any], evidence: Any = None) -> dict[str, Any]:
+    """Run the mastery engine on sample (or given) evidence with a policy document, for the editors' live preview."""
+    from lti_tool.engine import calculate_all, explain, explain_grade, overall_grade, parse_evidence_list, render
+
+    try:
+        policy = parse_policy({key: value for key, value in document.items() if key != "grade_rules"})
+        rules = parse_grade_rules(document["grade_rules"]) if document.get("grade_rules") is not None else None
+        items = parse_evidence_list(list(SAMPLE_EVIDENCE) if evidence is None else evidence)
+    except PolicyError as error:
+        raise ServiceError(f"The policy is not valid: {error}") from error
+    except ValueError as error:  # InputError and EvidenceError name the bad field
+        raise ServiceError(f"The sample evidence is not valid: {error}") from error
+    results = calculate_all(items, policy)
+    rows = []
+    for result in results:
+        level = result.level
+        rows.append({"student": result.student, "standard": result.standard, "score": result.score,
+                     "level": level.label if level else None, "colour": level.color if level else None,
+                     "mastered": result.mastered, "evidence_count": result.evidence_count,
+                     "explanation": " ".join(render(explain(result)))})
+        if rules is not None:
+            grade = overall_grade([result], rules)
+            rows[-1]["grade"] = grade.grade
+            rows[-1]["grade_explanation"] = " ".join(render(explain_grade(grade)))
+    return {"results": rows, "evidence": [dict(item) for item in
+                                          (SAMPLE_EVIDENCE if evidence is None else evidence)]}
