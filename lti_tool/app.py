@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
 
 from .adapters.lti.platform_keys import PlatformKeyCache
 from .adapters.lti.service_auth import ServiceTokenCache
 from .services.keys import current_signing_key_loader
 from .adapters.outgoing import make_http_session
+from .observability import configure_logging, init_request_logging
 from .settings import Settings, load_settings
 from .storage.db import database_url_for, make_engine, make_session_factory
 from .web.runtime import Runtime, init_request_session
@@ -40,6 +40,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         service_tokens=ServiceTokenCache(http=http, signing_key=current_signing_key_loader(sessions)),
     )
     init_request_session(app)
+    init_request_logging(app)
     csrf.init_app(app)
     _security_headers(app)
     _register_blueprints(app)
@@ -53,7 +54,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _configure(app: Flask, settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level, json_lines=settings.is_production or settings.log_format == "json")
     secure = settings.base_url.startswith("https://")
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -82,10 +83,6 @@ def _security_headers(app: Flask) -> None:
         if request.path.startswith(("/student", "/teacher", "/admin", "/api")):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
-
-    @app.before_request
-    def _request_id() -> None:
-        g.request_started = True
 
 
 def _register_blueprints(app: Flask) -> None:

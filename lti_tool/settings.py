@@ -40,6 +40,7 @@ class Settings:
     clock_skew_seconds: int = 60
     dev_platform: bool = True
     log_level: str = "INFO"
+    log_format: str = "text"  # text | json (production always logs JSON lines)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

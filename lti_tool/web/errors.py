@@ -61,6 +61,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        from lti_tool.observability import ERRORS
+
+        ERRORS.inc()
         log.exception("Unhandled error on %s", request.path)
         title, message = _PLAIN[500]
         return render_error(500, title, message)

@@ -48,10 +48,13 @@ def test_pages_limit_framing_to_registered_platforms(client):
 
 
 def test_area_pages_without_a_session_token_ask_to_launch_again(client):
-    for path in ("/student/", "/teacher/", "/admin/"):
+    for path in ("/student/", "/teacher/"):
         response = client.get(path)
         assert response.status_code == 401
         assert "Open the tool again from your course" in response.get_data(as_text=True)
+    admin = client.get("/admin/")
+    assert admin.status_code == 401
+    assert "/admin/login" in admin.get_data(as_text=True)
 
 
 def test_a_forged_session_token_is_refused(client):
