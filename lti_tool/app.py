@@ -92,7 +92,8 @@ def _register_blueprints(app: Flask) -> None:
     from .web.student import bp as student_bp
     from .web.teacher import bp as teacher_bp
 
-    for blueprint in (home_bp, lti_bp, student_bp, teacher_bp, admin_bp):
+    for blueprint in (home_bp, lti_bp, student_bp, teacher_bp, admin_bp,
+                      *(__import__(f"{__package__}.web.{n}", fromlist=["bp"]).bp for n in ("alignments", "oauth"))):
         app.register_blueprint(blueprint)
     if app.config["SBG_SETTINGS"].dev_platform:
         from .web.devplatform import bp as dev_bp
