@@ -162,6 +162,12 @@ def set_moodle_ws_token(session: Session, box: SecretBox, platform: Platform, *,
     return record
 
 
+def has_credential(session: Session, platform_id: int, kind: str) -> bool:
+    """True when the admin has entered this kind of credential for the platform (nothing is decrypted)."""
+    return session.scalar(select(LmsApiCredential.id).where(LmsApiCredential.platform_id == platform_id,
+                                                           LmsApiCredential.kind == kind)) is not None
+
+
 def canvas_api_key(session: Session, box: SecretBox, platform_id: int) -> CanvasApiKey:
     """The platform's Canvas developer key, or a ServiceError telling the teacher to ask the admin."""
     record = session.scalar(select(LmsApiCredential).where(LmsApiCredential.platform_id == platform_id,
@@ -327,6 +333,7 @@ def disconnect(session: Session, box: SecretBox, grant: CanvasGrant, oauth: Canv
 __all__ = [
     "CALLBACK_PATH", "CanvasApiKey", "MoodleWsToken", "SecretBox", "begin_connect", "canvas_api_key",
     "canvas_api_url", "canvas_oauth", "consume_state", "course_grant", "disconnect", "grant_of", "grant_token",
+    "has_credential",
     "mark_needs_reconnect", "moodle_ws_token", "platform_by_name", "save_grant", "set_canvas_api_key",
     "set_moodle_ws_token", "token_source",
 ]
