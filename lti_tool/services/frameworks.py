@@ -10,12 +10,13 @@ whole change at once or nothing.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from lti_tool.adapters.importers import (
@@ -29,7 +30,7 @@ from lti_tool.adapters.importers import (
     parse_case_url,
 )
 from lti_tool.adapters.importers.https_fetch import fetch_url
-from lti_tool.storage.models import Framework, Standard, utcnow
+from lti_tool.storage.models import Framework, PendingImport, Standard, utcnow
 
 from . import audit
 from .errors import NotFound, ServiceError
@@ -391,3 +392,54 @@ def describe_standard(standard: Standard) -> dict[str, Any]:
             "code": standard.code, "kind": standard.kind, "label": standard.label, "statement": standard.statement,
             "grade_levels": list(standard.grade_levels or []), "subject": standard.subject,
             "retired_at": retired.isoformat() if retired else None}
+
+
+#: Uploaded files wait this long for the admin to confirm the preview.
+PENDING_LIFETIME = timedelta(hours=24)
+
+
+def stash_upload(session: Session, district_id: int, *, fmt: str, data: bytes, filename: str = "", title: str = "",
+                 framework_id: int | None = None, actor: str) -> PendingImport:
+    """Keep an uploaded file server-side under a random id until the admin confirms its preview."""
+    if framework_id is not None:
+        get_framework(session, district_id, framework_id)
+    session.execute(delete(PendingImport).where(PendingImport.created_at < utcnow() - PENDING_LIFETIME))
+    pending = PendingImport(id=secrets.token_urlsafe(32), district_id=district_id, format=fmt, data=data,
+                            filename=filename[:500], title=title[:500], framework_id=framework_id, created_by=actor)
+    session.add(pending)
+    session.flush()
+    return pending
+
+
+def load_pending(session: Session, district_id: int, pending_id: str) -> PendingImport:
+    """A pending upload of this district that has not expired."""
+    pending = session.get(PendingImport, pending_id)
+    if pending is None or pending.district_id != district_id or pending.created_at < utcnow() - PENDING_LIFETIME:
+        raise NotFound("This upload is no longer waiting; upload the file again.")
+    return pending
+
+
+def plan_pending(session: Session, pending: PendingImport) -> tuple[FrameworkDraft, ImportPlan]:
+    """Parse a pending upload again and plan it against what is stored now."""
+    draft = parse_framework(pending.data, pending.format)
+    return draft, plan_import(session, pending.district_id, draft, title=pending.title or _stem(pending.filename),
+                              framework_id=pending.framework_id)
+
+
+def confirm_pending(session: Session, district_id: int, pending_id: str, *, actor: str) -> ImportResult:
+    """Apply a pending upload (re-planned against the current state) and forget the file."""
+    pending = load_pending(session, district_id, pending_id)
+    draft, plan = plan_pending(session, pending)
+    result = apply_import(session, draft, plan, actor=actor)
+    session.delete(pending)
+    return result
+
+
+def discard_pending(session: Session, district_id: int, pending_id: str) -> None:
+    """Forget a pending upload."""
+    session.delete(load_pending(session, district_id, pending_id))
+
+
+def _stem(filename: str) -> str:
+    name = filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name else name

@@ -335,3 +335,21 @@ def preview(document: Mapping[str, Any], evidence: Any = None) -> dict[str, Any]
             rows[-1]["grade_explanation"] = " ".join(render(explain_grade(grade)))
     return {"results": rows, "evidence": [dict(item) for item in
                                           (SAMPLE_EVIDENCE if evidence is None else evidence)]}
+
+
+def draft_document(session: Session, district_id: int, settings: Mapping[str, Any], *, scale_id: int | None = None,
+                   framework_id: int | None = None) -> dict[str, Any]:
+    """The document a district (or framework) policy would resolve to with these unsaved settings."""
+    document = resolve_policy(session, district_id).document if framework_id is not None else builtin_default()
+    document.update(copy.deepcopy(dict(settings)))
+    if scale_id is not None and "scale" not in settings:
+        scale = session.get(ProficiencyScaleRecord, scale_id)
+        if scale is None or scale.district_id != district_id:
+            raise NotFound(f"No scale {scale_id} in this district.")
+        document["scale"] = engine_scale(scale.levels, scale.mastery_points)
+    return document
+
+
+def policy_record(session: Session, district_id: int, framework_id: int | None = None) -> GradingPolicyRecord | None:
+    """The stored district default (or a framework's) policy record, if any."""
+    return _record(session, district_id, framework_id, None)

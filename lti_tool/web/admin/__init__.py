@@ -1,7 +1,7 @@
-"""The admin area."""
+"""The admin area: frameworks, imports, scales, policies and the audit log of a district."""
 
 from flask import Blueprint
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("admin", __name__, url_prefix="/admin", static_folder="static", static_url_path="/assets")
 
-from . import routes  # noqa: E402,F401
+from . import api, frameworks_pages, login, routes, settings_pages  # noqa: F401
