@@ -73,7 +73,7 @@ def apply_members(session: Session, course: Course, platform: Platform, members:
     added = updated = unchanged = skipped = deactivated = 0
     seen: set[int] = set()
     for member in members:
-        area = area_for_roles(member.roles)
+        area = area_for_roles(with_principal_roles(member.roles))
         if area is None:
             skipped += 1
             continue
@@ -113,6 +113,18 @@ def apply_members(session: Session, course: Course, platform: Platform, members:
     return summary
 
 
+def with_principal_roles(roles: Sequence[str]) -> list[str]:
+    """Add the principal role of each LIS sub-role URI (`.../membership/Instructor#TeachingAssistant` is an
+    Instructor), so sub-roles map to an area as their principal role does."""
+    found = list(roles)
+    for role in roles:
+        base, _, sub = role.partition("#")
+        head, slash, principal = base.rpartition("/")
+        if sub and slash and head.endswith("/membership"):
+            found.append(f"{head}#{principal}")
+    return found
+
+
 def _update_person(person: Person, member: Member, product: str) -> bool:
     """Copy what the platform shares; names and emails it withholds keep their earlier values."""
     before = (person.name, person.given_name, person.family_name, person.email, person.lms_user_id)
@@ -136,4 +148,4 @@ def _update_enrollment(enrollment: Enrollment, member: Member, area: str) -> boo
     return before != (enrollment.role, list(enrollment.lti_roles), enrollment.active)
 
 
-__all__ = ["RosterSource", "RosterSummary", "apply_members", "refresh_roster"]
+__all__ = ["RosterSource", "RosterSummary", "apply_members", "refresh_roster", "with_principal_roles"]
