@@ -17,13 +17,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lti_tool import create_app  # noqa: E402
-from lti_tool.services.grading import recalculate_course  # noqa: E402
-from lti_tool.storage.db import session_scope  # noqa: E402
-from lti_tool.storage.migrate import upgrade  # noqa: E402
-from lti_tool.web.auth import SessionIdentity, issue_token  # noqa: E402
-from tests.integration.student.course_data import (  # noqa: E402
-    add_assignment, add_framework, add_policy, add_score, enroll, new_course, new_platform,
+from lti_tool import create_app
+from lti_tool.services.grading import recalculate_course
+from lti_tool.storage.db import session_scope
+from lti_tool.storage.migrate import upgrade
+from lti_tool.web.auth import SessionIdentity, issue_token
+from tests.integration.student.course_data import (
+    add_assignment,
+    add_framework,
+    add_policy,
+    add_score,
+    enroll,
+    new_course,
+    new_platform,
 )
 
 STANDARDS = 30
@@ -69,7 +75,7 @@ def timed(client, url: str, requests: int) -> list[float]:  # type: ignore[no-un
 def percentile(samples: list[float], share: float) -> float:
     """The sample at this share of the sorted list."""
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
