@@ -22,6 +22,7 @@ def _register() -> None:
     for command in (run_command.run, db_commands.db, keys_commands.keys, platform_commands.platform,
                     district_commands.district, worker_command.worker,
                     *(getattr(__import__(f"{__package__}.{g}_commands", fromlist=[g]), g) for g in ("standards", "admin")),
+                    *__import__(f"{__package__}.sync_commands", fromlist=["COMMANDS"]).COMMANDS,
                     *__import__(f"{__package__}.intake_commands", fromlist=["commands"]).commands,
                     ):
         main.add_command(command)

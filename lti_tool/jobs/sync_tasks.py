@@ -1,0 +1,148 @@
+"""Gradebook sync tasks: id-only, idempotent (claims make a duplicate task harmless), retried with backoff.
+
+Queued only after the transaction that wrote the outbox commits (`queue_run_after_commit`), so a worker never
+looks for rows that are not there yet. A worker that starts, and a periodic task, queue every unacknowledged
+item again: a crash, restart or deploy loses nothing, and the claim/lease in `services.sync` keeps an item
+from being sent by two workers at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from huey import crontab
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .context import job_app, job_session
+from .queue import huey
+
+log = logging.getLogger(__name__)
+_resumed_once = threading.Event()
+
+
+def lease_seconds() -> float:
+    """How long a sender's claim lasts before another worker takes the item over (`SBG_SYNC_LEASE_SECONDS`)."""
+    from lti_tool.services.sync import DEFAULT_LEASE_SECONDS
+
+    try:
+        return float(os.environ.get("SBG_SYNC_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+    except ValueError:
+        return float(DEFAULT_LEASE_SECONDS)
+
+
+def _runtime() -> Any:
+    return job_app().extensions["sbg"]
+
+
+def _gradebooks() -> Any:
+    from lti_tool.services.sync import gradebook_factory
+
+    runtime = _runtime()
+    return gradebook_factory(runtime.http, runtime.service_tokens)
+
+
+@huey.task(retries=3, retry_delay=15)
+def send_sync_item(item_id: int) -> str:
+    """Publish one outbox item; reschedules itself on throttling/outages and when another worker holds it."""
+    from lti_tool.services.sync import RetryLater, lease_left, send_item
+
+    runtime = _runtime()
+    lease = lease_seconds()
+    with job_app().app_context():
+        for _round in range(8):
+            try:
+                status = send_item(runtime.sessions, item_id, _gradebooks(), lease_seconds=lease)
+            except RetryLater as retry:
+                if huey.immediate:
+                    continue  # inline: the AGS client has already waited; try again now
+                send_sync_item.schedule((item_id,), delay=retry.delay)
+                return "rescheduled"
+            if status == "sending" and not huey.immediate:
+                # Another sender holds it; if that sender died, take the item over when its lease ends.
+                with job_session() as session:
+                    left = lease_left(session, item_id, lease)
+                if left is not None:
+                    send_sync_item.schedule((item_id,), delay=left + 1)
+            return status
+    return "pending"
+
+
+@huey.task(retries=3, retry_delay=15)
+def dispatch_sync_run(run_id: int) -> int:
+    """Make sure the run's columns exist (one listing, creations), then queue (or, inline, send) its items."""
+    from lti_tool.services.sync import ensure_line_items, send_items, unfinished_item_ids
+    from lti_tool.storage.models import Course, SyncRun
+
+    runtime = _runtime()
+    gradebooks = _gradebooks()
+    with job_app().app_context():
+        with job_session() as session:
+            run = session.get(SyncRun, run_id)
+            if run is None:
+                return 0
+            course = session.get(Course, run.course_id)
+            assert course is not None
+            item_ids = unfinished_item_ids(session, run_id=run_id)
+            # Also with nothing to send: a renamed standard or a new scale maximum updates its column.
+            ensure_line_items(session, run.course_id, gradebooks(session, course))
+        if huey.immediate:
+            send_items(runtime.sessions, item_ids, gradebooks, lease_seconds=lease_seconds())
+        else:
+            for item_id in item_ids:
+                send_sync_item(item_id)
+    return len(item_ids)
+
+
+@huey.task()
+def resume_unfinished_items() -> int:
+    """Queue every item that is not acknowledged yet (after a crash, restart or deploy)."""
+    from lti_tool.services.sync import unfinished_item_ids
+
+    with job_session() as session:
+        item_ids = unfinished_item_ids(session)
+    for item_id in item_ids:
+        send_sync_item(item_id)
+    return len(item_ids)
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def resume_stalled_sync() -> int:
+    """Every five minutes, queue items left behind by a sender that died."""
+    return resume_unfinished_items.call_local()  # type: ignore[no-any-return]
+
+
+@huey.on_startup()
+def _resume_after_start() -> None:
+    """When a worker process starts, queue unacknowledged items once (not once per worker thread)."""
+    if huey.immediate or _resumed_once.is_set():
+        return
+    _resumed_once.set()
+    try:
+        resume_unfinished_items()
+    except Exception:  # noqa: BLE001 - a worker must start even if the database is briefly unreachable
+        log.exception("could not queue unfinished sync items at start-up")
+
+
+def queue_run_after_commit(session: Session, run_id: int) -> None:
+    """Dispatch a planned run once the session that wrote it commits (never before: the rows must exist)."""
+
+    def _dispatch(_session: Session) -> None:
+        dispatch_sync_run(run_id)
+
+    event.listen(session, "after_commit", _dispatch, once=True)
+
+
+def queue_items(item_ids: list[int]) -> None:
+    """Queue already committed items (retry of failed ones)."""
+    if huey.immediate:
+        from lti_tool.services.sync import send_items
+
+        runtime = _runtime()
+        send_items(runtime.sessions, item_ids, _gradebooks(), lease_seconds=lease_seconds())
+        return
+    for item_id in item_ids:
+        send_sync_item(item_id)
