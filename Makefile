@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-sqlite test-postgresql install lint bench lock audit clean
 
+NODE_STAMP := node_modules/.installed
+
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -15,13 +17,18 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+# axe-core (accessibility checks in the browser tests) comes from the npm registry.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 run: install
 	$(VENV)/bin/sbg run
 
 # The whole suite on SQLite (with the browser tests), then again on PostgreSQL.
 test: test-sqlite test-postgresql
 
-test-sqlite: install
+test-sqlite: install $(NODE_STAMP)
 	$(PY) -m pytest -q
 
 test-postgresql: install
