@@ -35,9 +35,10 @@ from lti_tool.storage.models import Framework, PendingImport, Standard, utcnow
 from . import audit
 from .errors import NotFound, ServiceError
 
-#: Fields compared between a stored standard and a draft to decide whether it was updated.
+#: Fields compared between a stored standard and a draft to decide whether it was updated. The position (tree
+#: order) is not among them: adding or dropping one standard shifts every later one, which is no real change.
 COMPARED_FIELDS: tuple[str, ...] = ("code", "parent", "kind", "label", "statement", "grade_levels", "subject",
-                                    "position", "extra")
+                                    "extra")
 MAX_LISTED = 500
 
 
@@ -79,6 +80,7 @@ class ImportPlan:
     # Internal: rows to write, computed once for preview and apply.
     _new_rows: list[dict[str, Any]] = field(default_factory=list, repr=False)
     _changed_rows: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    _moved_rows: list[dict[str, Any]] = field(default_factory=list, repr=False)
     _parents: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     @property
@@ -185,6 +187,8 @@ def plan_import(session: Session, district_id: int, draft: FrameworkDraft, *, ti
             plan._changed_rows.append({"id": current["id"], **values})
         else:
             plan.unchanged += 1
+            if values["position"] != current["position"]:
+                plan._moved_rows.append({"id": current["id"], "position": values["position"]})
     kept = set(plan._parents)
     for identifier_, current in stored.items():
         if identifier_ not in kept and current["retired_at"] is None:
@@ -245,6 +249,8 @@ def apply_import(session: Session, draft: FrameworkDraft, plan: ImportPlan, *, a
     if plan._changed_rows:
         session.execute(update(Standard), [{**row, "updated_at": now, "retired_at": None}
                                            for row in plan._changed_rows])
+    if plan._moved_rows:
+        session.execute(update(Standard), plan._moved_rows)
     if plan.retired:
         session.execute(update(Standard), [{"id": item.id, "retired_at": now, "updated_at": now}
                                            for item in plan.retired])
