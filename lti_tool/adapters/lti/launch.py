@@ -183,7 +183,29 @@ def _check_azp(body: dict[str, Any], client_id: str) -> None:
         raise _refuse("bad_azp", f"The id_token's authorized party (azp) {azp!r} is not this tool's client id.")
 
 
+_OBJECT_CLAIMS = (c.CONTEXT, c.RESOURCE_LINK, c.LAUNCH_PRESENTATION, c.AGS, c.NRPS, c.TOOL_PLATFORM, c.CUSTOM,
+                  c.DEEP_LINKING_SETTINGS, c.LIS)
+_LIST_CLAIMS = (c.ROLES, c.ROLE_SCOPE_MENTOR)
+
+
+def _check_shapes(body: dict[str, Any]) -> None:
+    """Claims must have the JSON types the spec gives them, before anything reads inside them."""
+    for claim in _OBJECT_CLAIMS:
+        if claim in body and not isinstance(body[claim], dict):
+            raise _refuse("invalid_claim", f"The claim {claim} must be a JSON object.")
+    for claim in _LIST_CLAIMS:
+        if claim in body and not (isinstance(body[claim], list) and all(isinstance(v, str) for v in body[claim])):
+            raise _refuse("invalid_claim", f"The claim {claim} must be a list of strings.")
+    for claim in (c.MESSAGE_TYPE, c.VERSION, c.DEPLOYMENT_ID, c.TARGET_LINK_URI, "sub", "nonce"):
+        if claim in body and not isinstance(body[claim], str):
+            raise _refuse("invalid_claim", f"The claim {claim} must be a string.")
+    ags = body.get(c.AGS) or {}
+    if "scope" in ags and not isinstance(ags["scope"], list):
+        raise _refuse("invalid_claim", f"The claim {c.AGS} scope must be a list.")
+
+
 def _check_message(body: dict[str, Any]) -> None:
+    _check_shapes(body)
     message_type = body.get(c.MESSAGE_TYPE)
     if not message_type:
         raise _refuse("not_lti", "The id_token is not an LTI message: it has no message_type claim.")
