@@ -100,10 +100,18 @@ def dispatch_sync_run(run_id: int) -> int:
 @huey.task()
 def resume_unfinished_items() -> int:
     """Queue every item that is not acknowledged yet (after a crash, restart or deploy)."""
-    from lti_tool.services.sync import unfinished_item_ids
+    from lti_tool.services.sync import ensure_line_items, unfinished_item_ids
+    from lti_tool.storage.models import Course, SyncItem
 
-    with job_session() as session:
+    gradebooks = _gradebooks()
+    with job_app().app_context(), job_session() as session:
         item_ids = unfinished_item_ids(session)
+        course_ids = {session.get(SyncItem, item_id).course_id for item_id in item_ids}  # type: ignore[union-attr]
+        for course_id in sorted(course_ids):
+            try:  # a dispatcher that died before creating the columns leaves this to us
+                ensure_line_items(session, course_id, gradebooks(session, session.get(Course, course_id)))
+            except Exception:  # noqa: BLE001 - the items stay pending and are tried again later
+                log.exception("could not prepare the gradebook columns of course %s", course_id)
     for item_id in item_ids:
         send_sync_item(item_id)
     return len(item_ids)

@@ -428,11 +428,9 @@ def send_item(sessions: sessionmaker[Session], item_id: int, gradebooks: Gradebo
             line_item = session.scalar(select(SyncLineItem).where(SyncLineItem.course_id == item.course_id,
                                                                   SyncLineItem.target == item.target))
             if line_item is None:
-                line_item = ensure_line_items(session, item.course_id, gradebook).get(item.target)
-                item = session.get(SyncItem, item_id)
-                assert item is not None
-            if line_item is None:
-                return _finish(session, item, "failed", None, "This column is no longer sent to the gradebook.")
+                # Only the run's dispatcher creates columns (one at a time), so parallel senders cannot
+                # create the same column twice; wait for it.
+                return _release(session, item, "Waiting for the gradebook column to be created.")
             ref = _ref(line_item)
             if claim.in_doubt and _already_there(gradebook, ref, item):
                 return _finish(session, item, "sent", None, "Already in the gradebook (an earlier attempt arrived).")
