@@ -226,3 +226,14 @@ def test_nothing_is_provisioned_by_a_refused_launch(register, post_token, db_ses
     post_token(registered, sign={"key": "unknown"})
     platform = db_session.scalar(select(Platform).where(Platform.name == registered.name))
     assert db_session.scalars(select(Person).where(Person.platform_id == platform.id)).all() == []
+
+
+@pytest.mark.parametrize(("claim", "value"), [
+    (LTI + "resource_link", None),
+    (LTI + "context", ["not", "an", "object"]),
+    (LTI + "roles", "Learner"),
+    (LTI + "custom", "x=1"),
+    ("https://purl.imsglobal.org/spec/lti-ags/claim/endpoint", {"scope": "score"}),
+])
+def test_claims_of_the_wrong_json_type_are_refused_not_crashed_on(register, post_token, claim, value):
+    _refused(post_token(register("canvas"), **{claim: value}), 400, "must be")
