@@ -136,10 +136,10 @@ BAD_FILES = {
                        "line 2: not UTF-8 text (byte 0xDC at column 4); save the file as UTF-8"),
     "empty file": ("csv", b"", "file: the file is empty"),
     "case missing parent": (
-        "case", b'{"CFDocument": {"identifier": "d", "title": "t"}, "CFItems": [{"identifier": "a", '
+        "case", (b'{"CFDocument": {"identifier": "d", "title": "t"}, "CFItems": [{"identifier": "a", '
                 b'"fullStatement": "x", "humanCodingScheme": "A"}], "CFAssociations": [{"identifier": "s", '
                 b'"associationType": "isChildOf", "originNodeURI": {"identifier": "a"}, '
-                b'"destinationNodeURI": {"identifier": "zz"}}]}',
+                b'"destinationNodeURI": {"identifier": "zz"}}]}'),
         "$.CFAssociations[0].destinationNodeURI: parent 'zz' of 'A' is not in the file"),
     "case not json": ("case", b"{", "line 1: not valid JSON"),
 }
