@@ -17,15 +17,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("SBG_ENV", "test")
 
-from lti_tool.adapters.canvas import CanvasClient  # noqa: E402
-from lti_tool.adapters.canvas_oauth import StaticAccessToken  # noqa: E402
-from lti_tool.adapters.http import build_session  # noqa: E402
-from lti_tool.services import evidence  # noqa: E402
-from lti_tool.services.platforms import add_district  # noqa: E402
-from lti_tool.services.policies import seed_district_defaults  # noqa: E402
-from lti_tool.storage.db import make_engine, make_session_factory  # noqa: E402
-from lti_tool.storage.migrate import upgrade  # noqa: E402
-from lti_tool.storage.models import (  # noqa: E402
+from lti_tool.adapters.canvas import CanvasClient
+from lti_tool.adapters.canvas_oauth import StaticAccessToken
+from lti_tool.adapters.http import build_session
+from lti_tool.services import evidence
+from lti_tool.services.platforms import add_district
+from lti_tool.services.policies import seed_district_defaults
+from lti_tool.storage.db import make_engine, make_session_factory
+from lti_tool.storage.migrate import upgrade
+from lti_tool.storage.models import (
     Course,
     CourseFramework,
     Enrollment,
@@ -34,7 +34,7 @@ from lti_tool.storage.models import (  # noqa: E402
     Platform,
     Standard,
 )
-from tests.fakes.canvas_server import FakeCanvas, build_course  # noqa: E402
+from tests.fakes.canvas_server import FakeCanvas, build_course
 
 TARGET_SECONDS = 10.0
 

@@ -10,7 +10,13 @@ from sqlalchemy import select
 from lti_tool.adapters.http import build_session
 from lti_tool.adapters.lti.nrps import NrpsRoster
 from lti_tool.adapters.lti.service_auth import ServiceClient
-from lti_tool.storage.models import CanvasGrant, Course, Enrollment, LmsApiCredential, Platform
+from lti_tool.storage.models import (
+    CanvasGrant,
+    Course,
+    Enrollment,
+    LmsApiCredential,
+    Platform,
+)
 
 from .context import job_app, job_session
 from .queue import huey

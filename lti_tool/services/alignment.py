@@ -18,7 +18,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.storage.models import Alignment, Assignment, Course, CourseFramework, Framework, Platform, Standard
+from lti_tool.storage.models import (
+    Alignment,
+    Assignment,
+    Course,
+    CourseFramework,
+    Framework,
+    Platform,
+    Standard,
+)
 
 from . import audit, grading
 from .errors import NotFound, ServiceError

@@ -28,7 +28,15 @@ from lti_tool.adapters.importers.gradebook_csv import (
 )
 from lti_tool.adapters.lms_records import LmsAssignment, LmsOutcomeLink, LmsSubmission
 from lti_tool.adapters.moodle import MoodleClient
-from lti_tool.storage.models import Assignment, Course, Enrollment, EvidencePull, EvidenceRecord, Person, Platform
+from lti_tool.storage.models import (
+    Assignment,
+    Course,
+    Enrollment,
+    EvidencePull,
+    EvidenceRecord,
+    Person,
+    Platform,
+)
 from lti_tool.storage.models.base import utcnow
 
 from . import audit, grading, lms_credentials
@@ -152,14 +160,15 @@ def store_assignments(session: Session, course_id: int, assignments: Iterable[Lm
         values = _assignment_values(lms_assignment, links_by_assignment.get(lms_assignment.lms_id, []))
         if keep_details:
             values = {k: values[k] for k in ("title", "points_possible")}
-        row = by_id.get(lms_assignment.lms_id)
-        if row is None:
-            row = Assignment(course_id=course_id, source=ASSIGNMENT_SOURCE[lms_assignment.source],
-                             lms_id=lms_assignment.lms_id, fetched_at=fetched_at, **values)
-            session.add(row)
-            by_id[lms_assignment.lms_id] = row
+        found = by_id.get(lms_assignment.lms_id)
+        if found is None:
+            created = Assignment(course_id=course_id, source=ASSIGNMENT_SOURCE[lms_assignment.source],
+                                 lms_id=lms_assignment.lms_id, fetched_at=fetched_at, **values)
+            session.add(created)
+            by_id[lms_assignment.lms_id] = created
             counts.assignments_added += 1
             continue
+        row = found
         if keep_details and values["points_possible"] is None:
             values.pop("points_possible")  # a Moodle export has no maxima: keep what the API told us
         changed = {k: v for k, v in values.items() if getattr(row, k) != v}
@@ -341,7 +350,7 @@ def _canvas_submission_pages(client: CanvasClient, course_id: str, max_scores: M
                                      ("grouped", "true"), ("per_page", PER_PAGE)]
     if graded_since is not None:
         params.append(("graded_since", format_canvas_time(graded_since)))
-    for page in client._pages(f"/courses/{course_id}/students/submissions", params):  # noqa: SLF001
+    for page in client._pages(f"/courses/{course_id}/students/submissions", params):
         batch: list[LmsSubmission] = []
         for entry in page:
             if isinstance(entry, dict) and isinstance(entry.get("submissions"), list):

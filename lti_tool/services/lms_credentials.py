@@ -21,7 +21,12 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.adapters.canvas_oauth import CanvasOAuth, CanvasOAuthConfig, CanvasToken, RefreshingAccessToken
+from lti_tool.adapters.canvas_oauth import (
+    CanvasOAuth,
+    CanvasOAuthConfig,
+    CanvasToken,
+    RefreshingAccessToken,
+)
 from lti_tool.adapters.http import LmsUnauthorized
 from lti_tool.storage.models import (
     CanvasGrant,

@@ -8,7 +8,16 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
-from lti_tool.storage.models import Alignment, Assignment, Course, CourseFramework, District, Framework, Platform, Standard
+from lti_tool.storage.models import (
+    Alignment,
+    Assignment,
+    Course,
+    CourseFramework,
+    District,
+    Framework,
+    Platform,
+    Standard,
+)
 
 from .conftest import save_screenshot
 
@@ -61,7 +70,7 @@ def prepare(db_session) -> tuple[Course, Framework, list[Standard], list[Assignm
 def test_a_teacher_accepts_suggestions_aligns_by_hand_and_marks_an_assignment(launch_as, live_server, db_session):
     page = launch_as("teacher")
     token = parse_qs(urlsplit(page.url).query)["t"][0]
-    course, framework, standards, assignments = prepare(db_session)
+    _course, framework, standards, assignments = prepare(db_session)
     page.goto(f"{live_server}/teacher/setup/?t={token}")
     assert page.get_by_role("heading", level=1).inner_text() == "Course setup"
     chooser = page.get_by_label("Choose the standards framework of this course")

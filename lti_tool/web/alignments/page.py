@@ -9,7 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.services import alignment, evidence, lms_credentials
-from lti_tool.storage.models import Alignment, Assignment, Course, EvidencePull, Framework, Platform, Standard
+from lti_tool.storage.models import (
+    Alignment,
+    Assignment,
+    Course,
+    EvidencePull,
+    Framework,
+    Platform,
+    Standard,
+)
 
 FLAG_LABELS = {
     "extra_credit": "above the maximum (extra credit)",

@@ -54,8 +54,10 @@ def _finish(state: Any, platform: Platform, role: str, *, connected: bool, messa
     """Back to the setup page with a fresh session token (the callback itself carries none)."""
     token = issue_token(SessionIdentity(person_id=state.person_id, course_id=state.course_id,
                                         platform_id=platform.id, district_id=platform.district_id, role=role))
-    values = {"t": token, ("notice" if connected else "error"): message}
-    setup_url = url_for("alignments.index", **values)
+    if connected:
+        setup_url = url_for("alignments.index", t=token, notice=message)
+    else:
+        setup_url = url_for("alignments.index", t=token, error=message)
     if state.display == "window":
         return render_template("alignments/connected.html", connected=connected, message=message,
                                setup_url=setup_url)

@@ -9,7 +9,15 @@ from sqlalchemy.orm import Session
 
 from lti_tool.services.platforms import add_district
 from lti_tool.services.policies import seed_district_defaults
-from lti_tool.storage.models import Course, CourseFramework, Enrollment, Framework, Person, Platform, Standard
+from lti_tool.storage.models import (
+    Course,
+    CourseFramework,
+    Enrollment,
+    Framework,
+    Person,
+    Platform,
+    Standard,
+)
 
 #: The fake Canvas course's outcome vendor_guids (tests/fakes/canvas_server.py).
 RP_A_1_GUID = "b6f61076-aa12-450b-8f9d-b86bc071f85e"

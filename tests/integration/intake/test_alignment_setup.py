@@ -11,7 +11,14 @@ from lti_tool.adapters.canvas_oauth import StaticAccessToken
 from lti_tool.adapters.moodle import MoodleClient
 from lti_tool.cli import main
 from lti_tool.services import alignment, evidence
-from lti_tool.storage.models import Alignment, Assignment, AuditEvent, Course, CourseFramework, EvidenceRecord
+from lti_tool.storage.models import (
+    Alignment,
+    Assignment,
+    AuditEvent,
+    Course,
+    CourseFramework,
+    EvidenceRecord,
+)
 from tests.fakes.canvas_server import build_course
 from tests.fakes.moodle_server import build_course as build_moodle_course
 

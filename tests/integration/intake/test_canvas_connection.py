@@ -8,7 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from sqlalchemy import func, select
 
-from lti_tool.storage.models import AuditEvent, CanvasGrant, EvidenceRecord, LmsApiCredential, OAuthState
+from lti_tool.storage.models import (
+    AuditEvent,
+    CanvasGrant,
+    EvidenceRecord,
+    LmsApiCredential,
+    OAuthState,
+)
 from tests.fakes.canvas_server import build_course
 
 from .builders import make_course
@@ -34,7 +40,7 @@ def test_connecting_stores_the_tokens_encrypted_and_returns_to_the_setup_page(ap
     store_canvas_key(app, db_session, setup, fake_canvas.base_url)
     token = token_for(app, setup)
 
-    back, query = connect(client, fake_canvas, token)
+    back, _query = connect(client, fake_canvas, token)
 
     assert back.status_code == 303 and "/teacher/setup/" in back.headers["Location"]
     assert "connected" in parse_qs(urlsplit(back.headers["Location"]).query)["notice"][0]
@@ -147,7 +153,7 @@ def test_a_grant_revoked_in_canvas_asks_the_teacher_to_reconnect_and_keeps_every
     page = client.get(f"/teacher/setup/?t={token}")
     assert b"Connect again" in page.data and b"Connect to Canvas" in page.data
 
-    reconnected, _ = connect(client, fake_canvas, token)
+    connect(client, fake_canvas, token)
     db_session.expire_all()
     assert db_session.get(CanvasGrant, grant.id).status == "active"
 

@@ -13,7 +13,14 @@ from lti_tool.adapters.canvas_oauth import StaticAccessToken
 from lti_tool.adapters.http import LmsUnavailable
 from lti_tool.adapters.moodle import MoodleClient
 from lti_tool.services import evidence
-from lti_tool.storage.models import Alignment, Assignment, Course, EvidencePull, EvidenceRecord, MasteryResultRecord
+from lti_tool.storage.models import (
+    Alignment,
+    Assignment,
+    Course,
+    EvidencePull,
+    EvidenceRecord,
+    MasteryResultRecord,
+)
 from tests.fakes.canvas_server import FakeCanvas, build_course
 from tests.fakes.moodle_server import build_course as build_moodle_course
 

@@ -14,7 +14,14 @@ from lti_tool.jobs.intake_tasks import refresh_roster_now
 from lti_tool.services.keys import published_jwks
 from lti_tool.services.platforms import add_district
 from lti_tool.services.rosters import refresh_roster
-from lti_tool.storage.models import Assignment, Course, Enrollment, EvidenceRecord, Person, Platform
+from lti_tool.storage.models import (
+    Assignment,
+    Course,
+    Enrollment,
+    EvidenceRecord,
+    Person,
+    Platform,
+)
 from tests.lti_platform import LtiPlatform
 
 
@@ -119,7 +126,7 @@ def test_an_expired_service_token_is_replaced_once(app, db_session, nrps_platfor
 
 
 def test_a_moodle_roster_gives_each_person_their_moodle_user_id(app, db_session, nrps_platform):
-    course_id, client = register(app, db_session, nrps_platform, "moodle")
+    course_id, _client = register(app, db_session, nrps_platform, "moodle")
     with app.app_context():
         line = refresh_roster_now(course_id)
     assert "4 added" in line
