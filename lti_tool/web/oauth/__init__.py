@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
 
-from . import routes  # noqa: E402,F401
+from . import routes  # noqa: F401
