@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lti_tool.storage.models import AdminAccount, utcnow
+from lti_tool.storage.models import utcnow
+from lti_tool.storage.models.admin import AdminAccount
 
 from . import audit
 from .errors import ServiceError

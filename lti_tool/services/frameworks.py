@@ -30,7 +30,8 @@ from lti_tool.adapters.importers import (
     parse_case_url,
 )
 from lti_tool.adapters.importers.https_fetch import fetch_url
-from lti_tool.storage.models import Framework, PendingImport, Standard, utcnow
+from lti_tool.storage.models import Framework, Standard, utcnow
+from lti_tool.storage.models.admin import PendingImport
 
 from . import audit
 from .errors import NotFound, ServiceError
@@ -272,8 +273,10 @@ def _link_parents(session: Session, framework_id: int, plan: ImportPlan) -> None
         return
     ids = dict(session.execute(select(Standard.identifier, Standard.id)
                                .where(Standard.framework_id == framework_id)).tuples().all())
-    links = [{"id": ids[identifier], "parent_id": ids.get(plan._parents[identifier])
-              if plan._parents[identifier] else None} for identifier in touched]
+    links = []
+    for identifier in touched:
+        parent = plan._parents[identifier]
+        links.append({"id": ids[identifier], "parent_id": ids[parent] if parent is not None else None})
     session.execute(update(Standard), links)
 
 

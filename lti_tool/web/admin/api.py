@@ -77,7 +77,7 @@ def api_policy_preview() -> Response:
     """Mastery results on sample evidence for the policy editor's unsaved fields."""
     data = _body()
     framework_id = data.get("framework_id")
-    framework_id = int(framework_id) if str(framework_id or "").isdigit() else None
+    framework_id = int(str(framework_id)) if str(framework_id or "").isdigit() else None
     if framework_id is not None:
         frameworks.get_framework(db(), district_id(), framework_id)
     form = read_policy_form(data, framework_scope=framework_id is not None)

@@ -6,7 +6,8 @@ from flask import Response, abort, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from lti_tool.services.errors import NotFound, ServiceError
-from lti_tool.storage.models import AdminAccount, District, Person
+from lti_tool.storage.models import District, Person
+from lti_tool.storage.models.admin import AdminAccount
 
 from ..auth import SessionIdentity, current_identity
 from ..errors import render_error

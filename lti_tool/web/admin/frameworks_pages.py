@@ -9,6 +9,7 @@ from lti_tool.adapters.importers import (
     FORMATS,
     ExportFailed,
     ImportFailed,
+    ImportProblem,
     parse_case_url,
 )
 from lti_tool.adapters.importers.https_fetch import fetch_url
@@ -81,12 +82,13 @@ def framework_retire(framework_id: int) -> BaseResponse:
 
 @bp.get("/frameworks/import")
 @require_role("admin")
-def import_form() -> str:
+def import_form():  # type: ignore[no-untyped-def]
     """Step 1 of the wizard: choose a file (or a CASE address), its format, and which framework it updates."""
     return _import_form()
 
 
-def _import_form(problems: list | None = None, error: str = "", status: int = 200):  # type: ignore[no-untyped-def]
+def _import_form(problems: list[ImportProblem] | None = None, error: str = "",  # type: ignore[no-untyped-def]
+                 status: int = 200):
     page = render_template("admin/import.html", formats=FORMAT_NAMES, problems=problems or [], error=error,
                            frameworks=frameworks.list_frameworks(db(), district_id()), form=request.form)
     return (page, status) if status != 200 else page

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from lti_tool.app import csrf
 from lti_tool.services.admin_accounts import authenticate
-from lti_tool.storage.models import AdminAccount
+from lti_tool.storage.models.admin import AdminAccount
 
 from ..auth import SessionIdentity, issue_token
 from ..runtime import db
