@@ -16,17 +16,21 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.import_frameworks import best_of, generated_framework  # noqa: E402
-from lti_tool.adapters.importers import FrameworkDraft, export_case_json, parse_case_json  # noqa: E402
-from lti_tool.services.frameworks import import_framework  # noqa: E402
-from lti_tool.services.platforms import add_district  # noqa: E402
-from lti_tool.storage.db import make_engine, make_session_factory  # noqa: E402
-from lti_tool.storage.migrate import upgrade  # noqa: E402
+from benchmarks.import_frameworks import best_of, generated_framework
+from lti_tool.adapters.importers import (
+    FrameworkDraft,
+    export_case_json,
+    parse_case_json,
+)
+from lti_tool.services.frameworks import import_framework
+from lti_tool.services.platforms import add_district
+from lti_tool.storage.db import make_engine, make_session_factory
+from lti_tool.storage.migrate import upgrade
 
 TARGET_SECONDS = 5.0
 
@@ -84,7 +88,7 @@ def main() -> int:
     parser.add_argument("--standards", type=int, default=10_000)
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
-    when = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    when = datetime(2025, 1, 1, tzinfo=UTC)
     draft = generated_framework(args.standards)
     first = export_case_json(dataclasses.replace(draft, source_format="case"), now=when)
     second = export_case_json(dataclasses.replace(newer_version(draft), source_format="case"), now=when)

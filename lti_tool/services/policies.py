@@ -311,7 +311,14 @@ SAMPLE_EVIDENCE: tuple[dict[str, Any], ...] = (
 
 def preview(document: Mapping[str, Any], evidence: Any = None) -> dict[str, Any]:
     """Run the mastery engine on sample (or given) evidence with a policy document, for the editors' live preview."""
-    from lti_tool.engine import calculate_all, explain, explain_grade, overall_grade, parse_evidence_list, render
+    from lti_tool.engine import (
+        calculate_all,
+        explain,
+        explain_grade,
+        overall_grade,
+        parse_evidence_list,
+        render,
+    )
 
     try:
         policy = parse_policy({key: value for key, value in document.items() if key != "grade_rules"})

@@ -7,10 +7,16 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from lti_tool.storage.models import AuditEvent, Framework, PendingImport, ProficiencyScaleRecord, Standard
+from lti_tool.storage.models import (
+    AuditEvent,
+    Framework,
+    PendingImport,
+    ProficiencyScaleRecord,
+    Standard,
+)
 
 from .builders import DATA, SAMPLES, make_district
-from .web_support import bearer, form_action, hidden, token_for
+from .web_support import bearer, form_action, token_for
 
 
 def _upload(client, token, path, fmt, **fields):

@@ -20,7 +20,13 @@ from lti_tool.services.policies import (
     save_policy,
     seed_district_defaults,
 )
-from lti_tool.storage.models import Course, CourseFramework, Framework, Platform, ProficiencyScaleRecord
+from lti_tool.storage.models import (
+    Course,
+    CourseFramework,
+    Framework,
+    Platform,
+    ProficiencyScaleRecord,
+)
 
 LETTERS = {"kind": "average", "cuts": [{"min": 3, "grade": "A"}, {"min": 2, "grade": "B"}, {"min": 0, "grade": "C"}]}
 
