@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -88,3 +89,21 @@ def _upsert_person(session: Session, launch: LaunchContext) -> Person:
     person.locale = launch.locale or person.locale or ""
     session.flush()
     return person
+
+
+ROSTER_REFRESH_INTERVAL = timedelta(minutes=10)
+
+
+def claim_roster_refresh(session: Session, course_id: int, now: datetime | None = None) -> bool:
+    """True (and remembered) when the course has a roster service and was not refreshed from a launch lately."""
+    course = session.get(Course, course_id)
+    if course is None or not course.nrps_url:
+        return False
+    now = now or datetime.now(timezone.utc)
+    custom = dict(course.custom or {})
+    last = custom.get("roster_requested_at")
+    if last and now - datetime.fromisoformat(last) < ROSTER_REFRESH_INTERVAL:
+        return False
+    custom["roster_requested_at"] = now.isoformat()
+    course.custom = custom
+    return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from lti_tool.adapters.lti.errors import LaunchError
@@ -29,7 +29,8 @@ def _wants_json() -> bool:
 
 
 def render_error(status: int, title: str, message: str, hint: str = "", code: str = "") -> tuple[Response | str, int]:
-    """One error response, HTML or JSON by the route."""
+    """One error response, HTML or JSON by the route; the request's unit of work is rolled back."""
+    g.db_rollback = True
     if _wants_json():
         return jsonify({"error": {"status": status, "code": code or title, "message": message, "hint": hint}}), status
     return render_template("error.html", status=status, title=title, message=message, hint=hint), status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from urllib.parse import urlencode, urlsplit
 
 from flask import Response, abort, jsonify, make_response, redirect, render_template, request, url_for
@@ -13,7 +14,7 @@ from lti_tool.adapters.lti.errors import LaunchError
 from lti_tool.adapters.lti.launch import LaunchContext, decode_id_token
 from lti_tool.adapters.lti.tool_config import ToolUrls
 from lti_tool.services import keys as key_service
-from lti_tool.services.launches import provision
+from lti_tool.services.launches import claim_roster_refresh, provision
 from lti_tool.services.login import StateRejected, consume_state, issue_state
 from lti_tool.services.platforms import DatabaseRegistrationLookup
 from lti_tool.storage.models import LoginState, Platform
@@ -22,6 +23,7 @@ from ..auth import SessionIdentity, issue_token
 from ..runtime import db, runtime
 from . import bp
 
+log = logging.getLogger(__name__)
 STATE_COOKIE = "sbg_lti_state"
 LOGIN_PARAMS = ("iss", "login_hint", "target_link_uri", "lti_message_hint", "client_id", "lti_deployment_id",
                 "lti_storage_target")
@@ -153,8 +155,21 @@ def launch() -> Response:
         raise LaunchError("bad_nonce", "The launch's nonce does not belong to its login.",
                           "Launch the tool again from the course.")
     identity = provision(db(), context)
+    refresh_roster = claim_roster_refresh(db(), identity.course_id)
     db().commit()
+    if refresh_roster:
+        _queue_roster_refresh(identity.course_id, context.resource_link_id)
     return _enter(context, identity)
+
+
+def _queue_roster_refresh(course_id: int, resource_link_id: str) -> None:
+    """Names and roles arrive in the background; a failure to queue never blocks the launch."""
+    from lti_tool.jobs.intake_tasks import refresh_roster_async
+
+    try:
+        refresh_roster_async(course_id, rlid=resource_link_id)
+    except Exception:  # noqa: BLE001 - the roster is refreshed on schedule anyway
+        log.warning("Could not queue a roster refresh for course %s.", course_id, exc_info=True)
 
 
 def _enter(context: LaunchContext, identity) -> Response:  # type: ignore[no-untyped-def]

@@ -99,3 +99,40 @@ def test_the_platform_key_set_is_fetched_once_for_many_launches(register, driver
         result = driver.launch("moodle", "learner", client_id=registered.client_id, platform_storage=False)
         assert result.status_code == 303
     assert cache.fetches == fetches
+
+
+def test_a_launch_refreshes_the_roster_from_nrps_at_most_every_ten_minutes(register, driver, db_session, lti_platform,
+                                                                          live_server):
+    registered = register("canvas")
+    before = lti_platform.stats.requests.get("memberships", 0)
+    first = driver.launch("canvas", "instructor", client_id=registered.client_id, platform_storage=False)
+    assert first.status_code == 303, first.describe()
+    assert lti_platform.stats.requests.get("memberships", 0) > before
+    platform = db_session.scalar(select(Platform).where(Platform.name == registered.name))
+    course = db_session.scalar(select(Course).where(Course.platform_id == platform.id))
+    enrolled = db_session.scalars(select(Enrollment).where(Enrollment.course_id == course.id)).all()
+    assert len(enrolled) >= 4, "the NRPS roster (learner, instructor, TA, mentor) was stored"
+    after_first = lti_platform.stats.requests.get("memberships", 0)
+    driver.launch("canvas", "learner", client_id=registered.client_id, platform_storage=False)
+    assert lti_platform.stats.requests.get("memberships", 0) == after_first
+
+
+def test_a_refused_request_writes_nothing(app, database_url, tmp_path):
+    from lti_tool import create_app
+    from lti_tool.services.errors import ServiceError
+    from lti_tool.storage.models import District
+    from lti_tool.web.runtime import db
+
+    name = "rolled-back-district"
+    app = create_app({"env": "test", "database_url": database_url, "instance_path": str(tmp_path)})
+    client = app.test_client()
+
+    @app.route("/_test/fails-after-writing")
+    def fails_after_writing():  # type: ignore[no-untyped-def]
+        db().add(District(name=name))
+        db().flush()
+        raise ServiceError("refused after a write")
+
+    assert client.get("/_test/fails-after-writing").status_code == 400
+    with app.extensions["sbg"].sessions() as session:
+        assert session.scalar(select(District).where(District.name == name)) is None
