@@ -144,6 +144,14 @@ def queue_run_after_commit(session: Session, run_id: int) -> None:
     event.listen(session, "after_commit", _dispatch, once=True)
 
 
+def queue_planned_runs(session: Session) -> None:
+    """Dispatch every run that services planned in this session's transaction, once it commits."""
+    from lti_tool.services.sync import PLANNED_RUNS_KEY
+
+    for run_id in session.info.pop(PLANNED_RUNS_KEY, []):
+        queue_run_after_commit(session, run_id)
+
+
 def queue_items(item_ids: list[int]) -> None:
     """Queue already committed items (retry of failed ones)."""
     if huey.immediate:

@@ -60,6 +60,8 @@ DEFAULT_LEASE_SECONDS = 300
 MAX_ROUNDS = 4
 LEARNER_ROLE = "student"
 OPEN_STATUSES = ("pending", "sending")
+#: `session.info` key listing runs planned in this transaction, to dispatch after it commits.
+PLANNED_RUNS_KEY = "sbg_planned_sync_runs"
 
 
 # ---------------------------------------------------------------------------
@@ -251,6 +253,8 @@ def recalculate_and_plan(session: Session, course_id: int, *, actor: str,
     run = None
     if sync_settings(session, course_id).auto_sync and course_has_gradebook(session, course_id):
         run = plan_sync(session, course_id, trigger="auto", actor=actor, person_ids=person_ids)
+        # Entry points queue these once the transaction commits (jobs.sync_tasks.queue_planned_runs).
+        session.info.setdefault(PLANNED_RUNS_KEY, []).append(run.id)
     return summary, run
 
 

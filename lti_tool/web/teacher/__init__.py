@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("teacher", __name__, url_prefix="/teacher")
 
-from . import routes  # noqa: E402,F401
+from . import routes, sync_routes  # noqa: E402,F401
