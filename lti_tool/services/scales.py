@@ -76,9 +76,14 @@ def check_contrast(levels: Sequence[Mapping[str, Any]]) -> list[ContrastCheck]:
         with_black = contrast_ratio(colour, BLACK)
         text, ratio = (WHITE, with_white) if with_white >= MIN_TEXT_CONTRAST or with_white >= with_black \
             else (BLACK, with_black)
-        checks.append(ContrastCheck(str(level.get("label", "")), colour, round(with_white, 2),
-                                    with_white >= MIN_TEXT_CONTRAST, text, round(ratio, 2)))
+        checks.append(ContrastCheck(str(level.get("label", "")), colour, _two_places_down(with_white),
+                                    with_white >= MIN_TEXT_CONTRAST, text, _two_places_down(ratio)))
     return checks
+
+
+def _two_places_down(ratio: float) -> float:
+    """Shown ratios are cut, not rounded, so 4.497 reads 4.49 and never looks like a pass it is not."""
+    return math.floor(ratio * 100) / 100
 
 
 @dataclass(frozen=True)

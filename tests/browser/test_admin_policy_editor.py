@@ -43,4 +43,4 @@ def test_the_scale_editor_shows_contrast_as_colours_change(launch_as):
     assert "too low" in page.locator("#contrast").inner_text()
     save_screenshot(page, "admin-scale-editor")
     page.get_by_label("Colour of level 1 (#RRGGBB)").fill("#0B5394")
-    page.wait_for_function("() => document.querySelector('#contrast li').textContent.includes('7.84')")
+    page.wait_for_function("() => document.querySelector('#contrast li').textContent.includes('7.83')")

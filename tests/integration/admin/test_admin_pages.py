@@ -177,7 +177,7 @@ def test_the_scale_editor_refuses_low_contrast_and_previews_contrast(client, db_
               "points_1": "2", "label_1": "Middle", "colour_1": "#FAB901", "points_2": "1", "label_2": "Low",
               "mastery_points": "2"}
     refused = client.post("/admin/scales/new", data={"t": token, **fields})
-    assert refused.status_code == 400 and "Middle: white text on #FAB901 has contrast 1.75:1" in refused.text
+    assert refused.status_code == 400 and "Middle: white text on #FAB901 has contrast 1.74:1" in refused.text
     preview = client.post("/admin/api/scales/preview", json=fields, headers=bearer(token)).json
     assert [(c["label"], c["passes"]) for c in preview["contrast"]] == [("High", True), ("Middle", False)]
     assert {row["level"] for row in preview["results"]} <= {"High", "Middle", "Low"}

@@ -36,9 +36,9 @@ def test_contrast_ratios_match_the_wcag_reference_values():
 def test_a_light_colour_fails_for_white_text_and_gets_black_text_instead():
     [check] = check_contrast([{"label": "Near Mastery", "colour": "#FAB901"}])
     assert not check.passes
-    assert check.ratio_with_white == pytest.approx(1.75, abs=0.01)
+    assert check.ratio_with_white == 1.74
     assert check.text_colour == "#000000" and check.ratio_with_text >= 4.5
-    assert "Near Mastery: white text on #FAB901 has contrast 1.75:1, below 4.5:1" in check.message()
+    assert "Near Mastery: white text on #FAB901 has contrast 1.74:1, below 4.5:1" in check.message()
 
 
 def test_levels_are_ordered_highest_first_and_colours_normalised():
@@ -114,3 +114,9 @@ def test_a_scale_used_by_a_policy_cannot_be_deleted(db_session):
     spare = save_scale(db_session, district.district_id, name="Spare", levels=LEVELS, mastery_points=2, actor="a")
     delete_scale(db_session, district.district_id, spare.id, actor="a")
     assert spare.id not in {s.id for s in list_scales(db_session, district.district_id)}
+
+
+def test_a_ratio_just_under_the_minimum_is_shown_cut_down_so_it_never_reads_as_a_pass():
+    [check] = check_contrast([{"label": "No Evidence", "colour": "#EE0612"}])
+    assert contrast_ratio("#EE0612", "#FFFFFF") == pytest.approx(4.497, abs=0.001)
+    assert check.ratio_with_white == 4.49 and not check.passes
