@@ -8,7 +8,6 @@ when the score or level changes; the trace is refreshed every time. Deterministi
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -41,8 +40,6 @@ log = logging.getLogger(__name__)
 
 #: Enrollment role of learners (the area a Learner launch opens).
 LEARNER_ROLE = "student"
-# The engine's Evidence gains a weight field in some versions; pass the alignment weight only when it exists.
-_EVIDENCE_TAKES_WEIGHT = "weight" in {item.name for item in dataclasses.fields(engine.Evidence)}
 
 
 @dataclass(frozen=True)
@@ -176,7 +173,7 @@ def _engine_evidence(session: Session, course_id: int, people: Sequence[int],
         if reassesses_id is not None:
             originals = by_assignment.get((record.person_id, standard_id, reassesses_id), [])
             replaces = originals[0] if originals else None
-        item = _to_engine(record, standard_id, weight, title, replaces, points_possible)
+        item = _to_engine(record, standard_id, title, replaces, points_possible)
         if item is not None:
             grouped[(record.person_id, standard_id)].append(item)
     return grouped
@@ -186,7 +183,7 @@ def _evidence_id(record: EvidenceRecord) -> str:
     return f"e{record.id}"
 
 
-def _to_engine(record: EvidenceRecord, standard_id: int, weight: float | None, title: str,
+def _to_engine(record: EvidenceRecord, standard_id: int, title: str,
                replaces: str | None, points_possible: float | None) -> engine.Evidence | None:
     """One engine evidence item, or None for ungraded or unusable rows (logged, never fatal for the course)."""
     fields: dict[str, Any] = {
@@ -195,8 +192,6 @@ def _to_engine(record: EvidenceRecord, standard_id: int, weight: float | None, t
         "submitted_at": record.submitted_at, "graded_at": record.graded_at,
         "excused": record.excused, "missing": record.missing, "late": record.late,
     }
-    if _EVIDENCE_TAKES_WEIGHT:
-        fields["weight"] = weight if weight is not None else 1.0
     maximum = record.max_score if record.max_score else points_possible
     if record.rubric_points is not None:
         fields["points"] = record.rubric_points
