@@ -13,6 +13,36 @@ from ..runtime import db, runtime
 from . import bp
 
 CHOICES = {"mastery_report": "Mastery report"}
+STANDARD_CHOICE = "standard:"
+
+
+def _graded_standards() -> list:  # type: ignore[type-arg]
+    """The course's standards a teacher can add as graded "mastery of standard X" gradebook columns."""
+    from lti_tool.services.student_views import course_standards
+
+    identity = current_identity()
+    if identity is None or not identity.course_id:
+        return []
+    return course_standards(db(), identity.course_id)
+
+
+def _standard_item(choice: str, launch_url: str) -> dict:  # type: ignore[type-arg]
+    """A graded ltiResourceLink whose lineItem the platform creates where the teacher placed it; the sync finds
+    it again by resourceId (the standard's identifier) and tag."""
+    from lti_tool.services.sync import STANDARD_TAG, scale_maximum
+
+    wanted = choice[len(STANDARD_CHOICE):]
+    standard = next((s for s in _graded_standards() if str(s.id) == wanted), None)
+    if standard is None:
+        abort(400)
+    name = standard.code or standard.label or standard.identifier
+    identity = current_identity()
+    assert identity is not None
+    return resource_link_item(launch_url, f"Mastery of {name}",
+                              custom={"sbg_view": "standard", "sbg_standard": standard.identifier},
+                              line_item={"scoreMaximum": scale_maximum(db(), identity.course_id),
+                                         "label": f"{name} mastery", "resourceId": standard.identifier,
+                                         "tag": STANDARD_TAG})
 
 
 def _deep_link_settings() -> dict:  # type: ignore[type-arg]
@@ -27,7 +57,7 @@ def _deep_link_settings() -> dict:  # type: ignore[type-arg]
 def deep_link_picker() -> str:
     """The content-selection page."""
     _deep_link_settings()
-    return render_template("lti/deep_link_picker.html", choices=CHOICES)
+    return render_template("lti/deep_link_picker.html", choices=CHOICES, standards=_graded_standards())
 
 
 @bp.post("/lti/deep-link")
@@ -36,10 +66,13 @@ def deep_link_submit() -> str:
     """Sign the LtiDeepLinkingResponse and auto-post it to the platform's return URL."""
     settings = _deep_link_settings()
     choice = request.form.get("choice", "")
-    if choice not in CHOICES:
-        abort(400)
     urls = ToolUrls(runtime().settings.base_url)
-    item = resource_link_item(urls.launch, CHOICES[choice], custom={"sbg_view": choice})
+    if choice.startswith(STANDARD_CHOICE):
+        item = _standard_item(choice, urls.launch)
+    elif choice in CHOICES:
+        item = resource_link_item(urls.launch, CHOICES[choice], custom={"sbg_view": choice})
+    else:
+        abort(400)
     key = ensure_signing_key(db())
     token = response_jwt(client_id=settings["client_id"], issuer=settings["issuer"],
                          deployment_id=settings["deployment_id"], data=settings.get("data"),
