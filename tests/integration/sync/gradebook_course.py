@@ -44,19 +44,22 @@ class GradebookCourse:
     standards: list[int] = field(default_factory=list)
 
 
-def register_tool(lms: LtiPlatform, base_url: str, profile: str) -> tuple[str, str]:
-    """A fresh client id registered on the platform (JWKS fetched from the live tool); returns (client, deployment)."""
+def register_tool(lms: LtiPlatform, base_url: str, profile: str,
+                  tool_jwks: dict | None = None) -> tuple[str, str]:  # type: ignore[type-arg]
+    """A fresh client id registered on the platform (JWKS fetched from the live tool unless `tool_jwks` is given);
+    returns (client id, deployment id)."""
     client_id = f"{profile}-{uuid.uuid4().hex[:10]}"
     deployment = lms.canvas_deployment_id() if profile == "canvas" else "1"
     lms.register_tool(client_id, [deployment], f"{base_url}/lti/login", f"{base_url}/lti/launch",
-                      f"{base_url}/.well-known/jwks.json")
+                      None if tool_jwks else f"{base_url}/.well-known/jwks.json", tool_jwks=tool_jwks)
     return client_id, deployment
 
 
 def build_course(session: Session, lms: LtiPlatform, base_url: str, profile: str, *, students: int = 3,
-                 standards: int = 2, levels: list[list[int]] | None = None) -> GradebookCourse:
+                 standards: int = 2, levels: list[list[int]] | None = None,
+                 tool_jwks: dict | None = None) -> GradebookCourse:  # type: ignore[type-arg]
     """Register platform and tool, create a course on both sides with students, standards and stored results."""
-    client_id, deployment = register_tool(lms, base_url, profile)
+    client_id, deployment = register_tool(lms, base_url, profile, tool_jwks)
     district_name = f"district-{uuid.uuid4().hex[:10]}"
     session.add(District(name=district_name))
     session.flush()
