@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from lti_tool.services.platforms import add_district, list_districts
+from lti_tool.services.policies import seed_district_defaults
 
 from .common import unit_of_work
 
@@ -17,7 +18,8 @@ district = AppGroup("district", help="Districts (tenants).")
 def add(name: str) -> None:
     """Create a district."""
     with unit_of_work() as session:
-        add_district(session, name)
+        district = add_district(session, name)
+        seed_district_defaults(session, district.id, actor="cli")
     click.echo(f"District {name!r} created.")
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from lti_tool.storage.models import District, Platform
 
 from .platforms import PlatformSpec, add_district, add_platform
+from .policies import seed_district_defaults
 
 SANDBOX_DISTRICT = "sandbox"
 SANDBOX_PLATFORM = "sandbox"
@@ -23,8 +24,10 @@ def dev_issuer(base_url: str) -> str:
 
 def seed_sandbox(session: Session, base_url: str) -> Platform:
     """Create the sandbox district and register the development platform (idempotent)."""
-    if session.scalar(select(District).where(District.name == SANDBOX_DISTRICT)) is None:
-        add_district(session, SANDBOX_DISTRICT, actor="sandbox")
+    district = session.scalar(select(District).where(District.name == SANDBOX_DISTRICT))
+    if district is None:
+        district = add_district(session, SANDBOX_DISTRICT, actor="sandbox")
+    seed_district_defaults(session, district.id, actor="sandbox")
     issuer = dev_issuer(base_url)
     platform = session.scalar(select(Platform).where(Platform.name == SANDBOX_PLATFORM))
     if platform is not None and platform.issuer != issuer:

@@ -93,3 +93,17 @@ def test_help_lists_every_command(app):
     output = app.test_cli_runner().invoke(main, ["--help"]).output
     for command in ("run", "db", "keys", "platform", "district"):
         assert command in output
+
+
+def test_a_new_district_starts_with_the_shipped_scales_and_a_default_policy(app, db_session):
+    from sqlalchemy import select
+
+    from lti_tool.storage.models import District, GradingPolicyRecord, ProficiencyScaleRecord
+
+    name = _unique("seeded")
+    assert app.test_cli_runner().invoke(main, ["district", "add", name]).exit_code == 0
+    district = db_session.scalar(select(District).where(District.name == name))
+    scales = db_session.scalars(select(ProficiencyScaleRecord).where(ProficiencyScaleRecord.district_id == district.id))
+    assert len(list(scales)) == 2
+    policy = db_session.scalar(select(GradingPolicyRecord).where(GradingPolicyRecord.district_id == district.id))
+    assert policy is not None and policy.course_id is None and policy.framework_id is None
