@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.services.student_views import course_standards
-from lti_tool.services.sync import scale_maximum
 from lti_tool.storage.models import Enrollment, MasteryResultRecord, Person, Standard, SyncedScore
 
 
@@ -63,8 +62,8 @@ def build_grid(session: Session, course_id: int, *, standard_id: int | None = No
                not_mastered: bool = False, sort: str = "name") -> Grid:
     """The grid, filtered (one standard, a name fragment, students with something not yet mastered) and sorted."""
     standards = [s for s in course_standards(session, course_id) if standard_id is None or s.id == standard_id]
-    colours = {float(level["points"]): level.get("color") or level.get("colour") or ""
-               for level in scale_levels(session, course_id)}
+    levels = scale_levels(session, course_id)
+    colours = {float(level["points"]): level.get("color") or level.get("colour") or "" for level in levels}
     people = session.execute(
         select(Person.id, Person.name, Person.family_name, Person.given_name)
         .join(Enrollment, Enrollment.person_id == Person.id)
@@ -104,5 +103,5 @@ def build_grid(session: Session, course_id: int, *, standard_id: int | None = No
         rows.sort(key=lambda r: r.name.lower(), reverse=sort == "-name")
     mastered = [sum(1 for r in rows if r.cells[i].mastered) for i in range(len(standards))]
     assessed = [sum(1 for r in rows if r.cells[i].label) for i in range(len(standards))]
-    return Grid(standards, rows, mastered, assessed, scale_maximum(session, course_id),
-                scale_levels(session, course_id))
+    maximum = max((float(level["points"]) for level in levels), default=4.0)
+    return Grid(standards, rows, mastered, assessed, maximum, levels)

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from lti_tool.jobs.sync_tasks import queue_planned_runs
 from lti_tool.services import course_policy, overrides, student_views
 from lti_tool.services.errors import ServiceError
+from lti_tool.services.student_views import course_standards
 from lti_tool.storage.models import Person
 
 from ..auth import current_identity, require_role, session_url
@@ -51,7 +52,7 @@ def home() -> str:
     standard_id = args.get("standard", type=int)
     grid = build_grid(db(), _identity().course_id, standard_id=standard_id, student=args.get("student", ""),
                       not_mastered=args.get("not_mastered") == "1", sort=args.get("sort", "name"))
-    all_standards = build_grid(db(), _identity().course_id, standard_id=None, student="\0").standards
+    all_standards = grid.standards if standard_id is None else course_standards(db(), _identity().course_id)
     return render_template("teacher/grid.html", grid=grid, all_standards=all_standards, filters=args)
 
 
