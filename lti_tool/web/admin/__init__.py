@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", static_folder="static", static_url_path="/assets")
 
-from . import api, frameworks_pages, login, routes, settings_pages  # noqa: F401
+from . import api, frameworks_pages, login, platforms_pages, routes, settings_pages  # noqa: F401
