@@ -127,9 +127,9 @@ class ProductionStack:
                    "--worker-class", options.worker_class, "--bind", f"127.0.0.1:{self.port}",
                    "--certfile", str(self.certificate.cert), "--keyfile", str(self.certificate.key),
                    "--graceful-timeout", "5", "--timeout", "30", "lti_tool:create_app()"]
-        log = (self.folder / "web.log").open("ab")
-        self.web = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                    cwd=Path(__file__).resolve().parents[2], start_new_session=True)
+        with (self.folder / "web.log").open("ab") as log:  # the child keeps its own descriptor
+            self.web = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                        cwd=Path(__file__).resolve().parents[2], start_new_session=True)
         self.wait_for_health(200)
 
     def stop_web(self) -> None:
@@ -143,9 +143,10 @@ class ProductionStack:
             args = ["worker", "--workers", str(self.options.queue_threads)]
             if index > 0:
                 args.append("--no-periodic")
-            log = (self.folder / f"worker-{index}.log").open("ab")
-            self.queue.append(subprocess.Popen([str(BIN / "sbg"), *args], env=self.env, stdout=log,
-                                               stderr=subprocess.STDOUT, cwd=self.folder, start_new_session=True))
+            with (self.folder / f"worker-{index}.log").open("ab") as log:
+                self.queue.append(subprocess.Popen([str(BIN / "sbg"), *args], env=self.env, stdout=log,
+                                                   stderr=subprocess.STDOUT, cwd=self.folder,
+                                                   start_new_session=True))
 
     def stop_queue(self) -> None:
         """Stop the queue workers."""
