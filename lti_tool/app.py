@@ -15,6 +15,7 @@ from .adapters.outgoing import make_http_session
 from .observability import configure_logging, init_request_logging
 from .settings import Settings, load_settings
 from .storage.db import database_url_for, make_engine, make_session_factory
+from .web.converters import DatabaseIdConverter
 from .web.runtime import Runtime, init_request_session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,11 +35,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     engine = make_engine(database_url_for(settings.database_url, app.instance_path))
     http = make_http_session(settings.base_url)
     sessions = make_session_factory(engine)
+    _dispatch_planned_syncs_after_commit(sessions)
     app.extensions["sbg"] = Runtime(
         settings=settings, engine=engine, sessions=sessions, http=http,
         platform_keys=PlatformKeyCache(http=http, ttl=settings.platform_jwks_ttl),
         service_tokens=ServiceTokenCache(http=http, signing_key=current_signing_key_loader(sessions)),
     )
+    app.url_map.converters["int"] = DatabaseIdConverter
     init_request_session(app)
     init_request_logging(app)
     csrf.init_app(app)
@@ -51,6 +54,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     init_i18n(app)
     return app
+
+
+def _dispatch_planned_syncs_after_commit(sessions: Any) -> None:
+    """Results and their sync items commit together; only then may workers send them (the outbox rule)."""
+    from sqlalchemy import event
+
+    from .jobs.sync_tasks import dispatch_planned_runs
+
+    event.listen(sessions, "after_commit", dispatch_planned_runs)
 
 
 def _configure(app: Flask, settings: Settings) -> None:

@@ -144,6 +144,14 @@ def queue_run_after_commit(session: Session, run_id: int) -> None:
     event.listen(session, "after_commit", _dispatch, once=True)
 
 
+def dispatch_planned_runs(session: Session) -> None:
+    """After any commit: dispatch the sync runs services planned in that transaction (wired in create_app)."""
+    from lti_tool.services.sync import PLANNED_RUNS_KEY
+
+    for run_id in session.info.pop(PLANNED_RUNS_KEY, []):
+        dispatch_sync_run(run_id)
+
+
 def queue_planned_runs(session: Session) -> None:
     """Dispatch every run that services planned in this session's transaction, once it commits."""
     from lti_tool.services.sync import PLANNED_RUNS_KEY

@@ -28,7 +28,8 @@ from lti_tool.storage.models import (
     Standard,
 )
 
-from . import audit, grading
+from . import audit
+from .sync import recalculate_and_plan
 from .errors import NotFound, ServiceError
 
 #: A dotted or dashed code-like token: `6.RP.A.1`, `CCSS.Math.Content.8.EE.A.1`, `HS-LS1-1`.
@@ -236,7 +237,7 @@ def _upsert(session: Session, assignment: Assignment, standard: Standard, *, cri
 
 def _recalculate(session: Session, course_id: int) -> None:
     try:
-        grading.recalculate_course(session, course_id)
+        recalculate_and_plan(session, course_id, actor="alignment")
     except NotFound:
         pass  # no grading policy yet: results appear once the district sets one
 

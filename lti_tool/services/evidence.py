@@ -39,7 +39,8 @@ from lti_tool.storage.models import (
 )
 from lti_tool.storage.models.base import utcnow
 
-from . import audit, grading, lms_credentials
+from . import audit, lms_credentials
+from .sync import recalculate_and_plan
 from .errors import NotFound, ServiceError
 
 log = logging.getLogger(__name__)
@@ -265,7 +266,7 @@ def recalculate(session: Session, course_id: int, person_ids: Iterable[int], cou
     if not people:
         return
     try:
-        grading.recalculate_students(session, course_id, people)
+        recalculate_and_plan(session, course_id, actor="intake", person_ids=people)
     except NotFound as missing:
         counts.recalculation_note = f"Mastery is not calculated yet: no {missing} is set."
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.storage.models import Course, Enrollment, OverrideRecord, Standard
+from lti_tool.storage.models import Course, CourseFramework, Enrollment, OverrideRecord, Standard
 from lti_tool.storage.models.base import utcnow
 
 from . import audit
@@ -27,8 +27,12 @@ def _check_target(session: Session, course_id: int, person_id: int, standard_id:
                                                           Enrollment.role == "student"))
     if enrolled is None:
         raise NotFound("No such student in this course.")
-    if session.get(Standard, standard_id) is None:
-        raise NotFound("No such standard.")
+    # Only a standard of the framework this course is graded against: never another district's standard.
+    in_course_framework = session.scalar(
+        select(Standard.id).join(CourseFramework, CourseFramework.framework_id == Standard.framework_id)
+        .where(CourseFramework.course_id == course_id, Standard.id == standard_id))
+    if in_course_framework is None:
+        raise NotFound("No such standard in this course's framework.")
     return course
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from lti_tool.adapters.lti.errors import LaunchError
@@ -25,7 +26,8 @@ _PLAIN = {
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    # Every JSON API lives under an `/api/` segment (/api/v1, /student/api, /admin/api, /teacher/api).
+    return "/api/" in request.path or request.accept_mimetypes.best == "application/json"
 
 
 def render_error(status: int, title: str, message: str, hint: str = "", code: str = "") -> tuple[Response | str, int]:
@@ -51,6 +53,15 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):  # type: ignore[no-untyped-def]
         return render_error(400, "That did not work", str(error))
+
+    @app.errorhandler(OverflowError)
+    def id_out_of_range(error: OverflowError):  # type: ignore[no-untyped-def]
+        # An id no database integer can hold (SQLite refuses to bind it): nothing can have it.
+        return render_error(404, *_PLAIN[404])
+
+    @app.errorhandler(DataError)
+    def data_out_of_range(error: DataError):  # type: ignore[no-untyped-def]
+        return render_error(400, "That did not work", "A value is out of range or malformed.")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # type: ignore[no-untyped-def]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, redirect, render_template, request
+from flask import abort, g, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from lti_tool.jobs.sync_tasks import queue_planned_runs
 from lti_tool.services import course_policy, overrides, student_views
-from lti_tool.services.errors import ServiceError
+from lti_tool.services.errors import NotFound, ServiceError
 from lti_tool.services.student_views import course_standards
 from lti_tool.storage.models import Person
 
@@ -85,7 +85,10 @@ def set_override(person_id: int, standard_id: int) -> Response:
             allowed = [float(level["points"]) for level in scale_levels(db(), course_id)]
             overrides.set_override(db(), course_id, person_id, standard_id, points=points,
                                    reason=request.form.get("reason", ""), actor=_actor(), allowed_points=allowed)
+    except NotFound:
+        raise  # another course's or district's ids: 404, never a friendly redirect
     except ServiceError as error:
+        g.db_rollback = True
         return redirect(session_url("teacher.drill_down", person_id=person_id, standard_id=standard_id,
                                     error=str(error)))
     queue_planned_runs(db())
@@ -143,6 +146,8 @@ def policy_preview_api() -> dict:  # type: ignore[type-arg]
     course_id = _identity().course_id
     form = course_policy.policy_form(db(), course_id)
     body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        raise ServiceError("Send a JSON object of policy settings.")
     try:
         proposed = {key: json.loads(value) if isinstance(value, str) else value
                     for key, value in body.items() if key in course_policy.TEACHER_KEYS}

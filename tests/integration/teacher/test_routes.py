@@ -101,3 +101,18 @@ def test_the_results_download_offers_csv_json_and_oneroster(client, teacher_cour
     assert client.get("/teacher/export.json", query_string={"t": teacher_token()}).get_json()["results"]
     archive = client.get("/teacher/export.zip", query_string={"t": teacher_token()})
     assert archive.mimetype == "application/zip" and archive.data[:2] == b"PK"
+
+
+def test_an_override_on_a_standard_outside_the_course_framework_is_refused(client, db_session, teacher_course,
+                                                                           teacher_token):
+    from tests.integration.student.course_data import add_framework, new_course, new_platform
+
+    other_platform = new_platform(db_session)
+    other_course = new_course(db_session, other_platform)
+    foreign = add_framework(db_session, other_platform.district_id, other_course.id, [("9.X.1", "Elsewhere.")])[0]
+    db_session.commit()
+    url = f"/teacher/students/{teacher_course.ben.id}/standards/{foreign.id}/override"
+    response = client.post(url, data={"t": teacher_token(), "points": "4", "reason": "should not work"})
+    assert response.status_code == 404
+    db_session.expire_all()
+    assert db_session.scalar(select(OverrideRecord).where(OverrideRecord.standard_id == foreign.id)) is None
