@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from flask import Flask
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 # Public on purpose; everything else needs a session and is probed.
 PUBLIC_ENDPOINTS = {
@@ -74,8 +74,9 @@ def methods(rule: Rule) -> list[str]:
 
 def id_inputs(app: Flask, rule: Rule, method: str) -> list[IdInput]:
     """URL variables, plus the id-like parameters and JSON fields its view function reads by name."""
+    # Id-like names or integer converters; a format or file name (`<fmt>`, `<path:filename>`) is not an id.
     found = [IdInput("url", name) for name in sorted(rule.arguments)
-             if name not in {"filename", "path"}]
+             if _id_like(name) or isinstance(rule._converters.get(name), IntegerConverter)]
     view = inspect.unwrap(app.view_functions[rule.endpoint])
     try:
         source = inspect.getsource(view)
@@ -90,11 +91,13 @@ def id_inputs(app: Flask, rule: Rule, method: str) -> list[IdInput]:
     return list(dict.fromkeys(found))
 
 
-def plain_json_fields(app: Flask, rule: Rule) -> list[str]:
-    """Names of the JSON fields a view reads that are not ids (filled with a plausible number, so the request
-    gets past validation to the point where the id is looked up)."""
+def plain_fields(app: Flask, rule: Rule) -> list[str]:
+    """Names of the form and JSON fields a view reads that are not ids (filled with a plausible value, so the
+    request gets past validation to the point where the id is looked up)."""
     try:
         source = inspect.getsource(inspect.unwrap(app.view_functions[rule.endpoint]))
     except (OSError, TypeError):
         return []
-    return [name for name in dict.fromkeys(_JSON_KEY.findall(source)) if not _id_like(name)]
+    names = [name for collection, name in _PARAMETER.findall(source) if collection != "args"]
+    names += _JSON_KEY.findall(source)
+    return [name for name in dict.fromkeys(names) if not _id_like(name) and name != "t"]
