@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lti_tool.adapters.lti.launch import LaunchContext
@@ -34,12 +38,9 @@ def provision(session: Session, launch: LaunchContext) -> Identity:
         add_deployment(session, platform, launch.deployment_id, first_launch=True, actor=f"launch:{launch.sub}")
     course = _upsert_course(session, launch)
     person = _upsert_person(session, launch)
-    enrollment = session.scalar(
-        select(Enrollment).where(Enrollment.course_id == course.id, Enrollment.person_id == person.id)
-    )
-    if enrollment is None:
-        enrollment = Enrollment(course_id=course.id, person_id=person.id, role=launch.area)
-        session.add(enrollment)
+    enrollment = _get_or_create(
+        session, select(Enrollment).where(Enrollment.course_id == course.id, Enrollment.person_id == person.id),
+        lambda: Enrollment(course_id=course.id, person_id=person.id, role=launch.area))
     enrollment.role = launch.area
     enrollment.lti_roles = list(launch.roles)
     enrollment.mentees = list(launch.mentees)
@@ -50,14 +51,32 @@ def provision(session: Session, launch: LaunchContext) -> Identity:
                     locale=launch.locale or course.locale or "en")
 
 
+T = TypeVar("T")
+
+
+def _get_or_create(session: Session, query: Select[tuple[T]], make: Callable[[], T]) -> T:
+    """The row the query finds, else a new one; when a concurrent launch inserts it first (unique constraint),
+    the insert's savepoint is rolled back and that launch's row is used."""
+    found = session.scalar(query)
+    if found is not None:
+        return found
+    row = make()
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found = session.scalar(query)
+        if found is None:
+            raise
+        return found
+    return row
+
+
 def _upsert_course(session: Session, launch: LaunchContext) -> Course:
     context_id = launch.context_id or f"deployment:{launch.deployment_id}"
-    course = session.scalar(
-        select(Course).where(Course.platform_id == launch.platform_id, Course.context_id == context_id)
-    )
-    if course is None:
-        course = Course(platform_id=launch.platform_id, context_id=context_id, deployment_id=launch.deployment_id)
-        session.add(course)
+    course = _get_or_create(
+        session, select(Course).where(Course.platform_id == launch.platform_id, Course.context_id == context_id),
+        lambda: Course(platform_id=launch.platform_id, context_id=context_id, deployment_id=launch.deployment_id))
     course.deployment_id = launch.deployment_id
     course.title = launch.context_title or course.title or ""
     course.label = launch.context_label or course.label or ""
@@ -77,10 +96,9 @@ def _upsert_course(session: Session, launch: LaunchContext) -> Course:
 
 
 def _upsert_person(session: Session, launch: LaunchContext) -> Person:
-    person = session.scalar(select(Person).where(Person.platform_id == launch.platform_id, Person.sub == launch.sub))
-    if person is None:
-        person = Person(platform_id=launch.platform_id, sub=launch.sub)
-        session.add(person)
+    person = _get_or_create(
+        session, select(Person).where(Person.platform_id == launch.platform_id, Person.sub == launch.sub),
+        lambda: Person(platform_id=launch.platform_id, sub=launch.sub))
     person.name = launch.name or person.name or ""
     person.given_name = launch.given_name or person.given_name or ""
     person.family_name = launch.family_name or person.family_name or ""
