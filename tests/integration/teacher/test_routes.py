@@ -116,3 +116,8 @@ def test_an_override_on_a_standard_outside_the_course_framework_is_refused(clien
     assert response.status_code == 404
     db_session.expire_all()
     assert db_session.scalar(select(OverrideRecord).where(OverrideRecord.standard_id == foreign.id)) is None
+
+
+def test_the_teacher_navigation_leads_to_score_intake_and_alignment(client, teacher_course, teacher_token):
+    html = client.get("/teacher/", query_string={"t": teacher_token()}).get_data(as_text=True)
+    assert "/teacher/setup/?t=" in html
