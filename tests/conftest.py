@@ -90,6 +90,22 @@ def app(database_url: str, tool_port: int, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture()
+def make_app(database_url: str, tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
+    """Build extra apps on the test database (other settings, extra routes); their pools close afterwards."""
+    made: list[Flask] = []
+
+    def _make(**overrides: object) -> Flask:
+        settings = {"env": "test", "database_url": database_url, "instance_path": str(tmp_path),
+                    "base_url": "http://127.0.0.1:1", **overrides}
+        made.append(create_app(settings))
+        return made[-1]
+
+    yield _make
+    for extra in made:
+        extra.extensions["sbg"].engine.dispose()
+
+
+@pytest.fixture()
 def client(app: Flask) -> FlaskClient:
     """A test client of the app (fresh cookies per test)."""
     return app.test_client()

@@ -107,3 +107,18 @@ def test_a_new_district_starts_with_the_shipped_scales_and_a_default_policy(app,
     assert len(list(scales)) == 2
     policy = db_session.scalar(select(GradingPolicyRecord).where(GradingPolicyRecord.district_id == district.id))
     assert policy is not None and policy.course_id is None and policy.framework_id is None
+
+
+def test_the_sandbox_has_the_sample_framework_and_a_course_graded_against_it(app, db_session):
+    from sqlalchemy import select
+
+    from lti_tool.services.sandbox import SANDBOX_COURSE, seed_sandbox
+    from lti_tool.storage.models import Course, CourseFramework, Framework, Standard
+
+    seed_sandbox(db_session, app.config["SBG_SETTINGS"].base_url)  # idempotent: a second run adds nothing
+    db_session.commit()
+    course = db_session.scalar(select(Course).where(Course.context_id == SANDBOX_COURSE))
+    framework = db_session.get(Framework, db_session.get(CourseFramework, course.id).framework_id)
+    codes = set(db_session.scalars(select(Standard.code).where(Standard.framework_id == framework.id)))
+    assert "CCSS.Math.Content.7.RP.A.1" in codes and len(codes) == 16
+    assert len(db_session.scalars(select(Framework).where(Framework.identifier == framework.identifier)).all()) == 1

@@ -117,14 +117,13 @@ def test_a_launch_refreshes_the_roster_from_nrps_at_most_every_ten_minutes(regis
     assert lti_platform.stats.requests.get("memberships", 0) == after_first
 
 
-def test_a_refused_request_writes_nothing(app, database_url, tmp_path):
-    from lti_tool import create_app
+def test_a_refused_request_writes_nothing(make_app):
     from lti_tool.services.errors import ServiceError
     from lti_tool.storage.models import District
     from lti_tool.web.runtime import db
 
     name = "rolled-back-district"
-    app = create_app({"env": "test", "database_url": database_url, "instance_path": str(tmp_path)})
+    app = make_app()
     client = app.test_client()
 
     @app.route("/_test/fails-after-writing")

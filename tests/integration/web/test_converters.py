@@ -10,12 +10,10 @@ def test_an_id_too_large_for_the_database_is_not_found(client):
     assert response.status_code == 404
 
 
-def test_an_id_too_large_for_the_database_in_a_query_is_not_found(app, database_url):
+def test_an_id_too_large_for_the_database_in_a_query_is_not_found(app, make_app):
     from lti_tool.storage.models import District
     from lti_tool.web.runtime import db
-    from lti_tool import create_app
-
-    probe = create_app({"env": "test", "database_url": database_url, "instance_path": app.instance_path})
+    probe = make_app()
 
     @probe.get("/_probe/<raw>")
     def lookup(raw: str):  # type: ignore[no-untyped-def]

@@ -2,27 +2,25 @@
 
 import uuid
 
-from lti_tool import create_app
 from lti_tool.services.platforms import PlatformSpec, add_platform
 from lti_tool.storage.db import session_scope
 from lti_tool.web.framing import forget_frame_ancestors
 from tests.support.services import RedisServer
 
 
-def _app_with_redis(database_url, tmp_path, redis_url):  # type: ignore[no-untyped-def]
-    return create_app({"env": "test", "database_url": database_url, "instance_path": str(tmp_path),
-                       "redis_url": redis_url, "queue_mode": "immediate", "base_url": "http://127.0.0.1:1"})
+def _app_with_redis(make_app, redis_url):  # type: ignore[no-untyped-def]
+    return make_app(redis_url=redis_url, queue_mode="immediate")
 
 
-def test_health_reports_redis_when_configured(app, database_url, redis_server, tmp_path):
-    response = _app_with_redis(database_url, tmp_path, redis_server.url).test_client().get("/healthz")
+def test_health_reports_redis_when_configured(app, make_app, redis_server):
+    response = _app_with_redis(make_app, redis_server.url).test_client().get("/healthz")
     assert response.status_code == 200
     assert response.get_json()["checks"] == {"database": "ok", "redis": "ok"}
 
 
-def test_health_is_503_when_redis_is_down(app, database_url, redis_server, tmp_path):
+def test_health_is_503_when_redis_is_down(app, make_app, redis_server):
     down = RedisServer.start()
-    app = _app_with_redis(database_url, tmp_path, down.url)
+    app = _app_with_redis(make_app, down.url)
     down.stop()
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
@@ -42,9 +40,8 @@ def test_frame_ancestors_list_each_registered_platform(app, client):
     assert f"https://auth.{host}" in policy.split()
 
 
-def test_health_is_503_when_the_database_is_down(tmp_path):
-    broken = create_app({"env": "test", "database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none",
-                         "instance_path": str(tmp_path), "base_url": "http://127.0.0.1:1"})
+def test_health_is_503_when_the_database_is_down(make_app):
+    broken = make_app(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"].startswith("error")
