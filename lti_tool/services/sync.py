@@ -297,8 +297,16 @@ def ensure_line_items(session: Session, course_id: int, gradebook: AgsGradebook,
     known = {row.target: row for row in session.scalars(select(SyncLineItem).where(SyncLineItem.course_id == course_id))}
     missing = [column for column in columns if column.target not in known]
     if missing:
-        listed = {(ref.tag, ref.resource_id): ref for ref in gradebook.find_line_items()
-                  if ref.tag in (STANDARD_TAG, OVERALL_TAG)}
+        listed: dict[tuple[str, str], LineItemRef] = {}
+        if known or columns_may_exist(session, course_id):
+            listed = {(ref.tag, ref.resource_id): ref for ref in gradebook.find_line_items()
+                      if ref.tag in (STANDARD_TAG, OVERALL_TAG)}
+        else:
+            # First sync of a course that never deep-linked a graded column: nothing of ours can be in the LMS,
+            # so skip the listing (one request fewer). Remember that creation started, so that a crash between
+            # a create and its commit lists before creating again.
+            note_columns_may_exist(session, course_id)
+            session.commit()
         for column in missing:
             ref = listed.get((column.tag, column.resource_id))
             origin = "found"
@@ -315,6 +323,22 @@ def ensure_line_items(session: Session, course_id: int, gradebook: AgsGradebook,
             row.label, row.score_maximum = ref.label or column.label, ref.score_maximum or column.score_maximum
     session.flush()
     return known
+
+
+COLUMNS_MAY_EXIST = "sbg_columns_may_exist"
+
+
+def columns_may_exist(session: Session, course_id: int) -> bool:
+    """Whether the LMS may hold sbg columns the database does not know (deep-linked, or a create in flight)."""
+    course = session.get(Course, course_id)
+    return bool(course and (course.custom or {}).get(COLUMNS_MAY_EXIST))
+
+
+def note_columns_may_exist(session: Session, course_id: int) -> None:
+    """Record that sbg columns may exist in the LMS (a deep-linking response asked for one, or creation began)."""
+    course = session.get(Course, course_id)
+    if course is not None and not (course.custom or {}).get(COLUMNS_MAY_EXIST):
+        course.custom = {**(course.custom or {}), COLUMNS_MAY_EXIST: True}
 
 
 def remember_launch_line_item(session: Session, course_id: int, url: str, *, label: str, score_maximum: float,

@@ -29,7 +29,7 @@ def _graded_standards() -> list:  # type: ignore[type-arg]
 def _standard_item(choice: str, launch_url: str) -> dict:  # type: ignore[type-arg]
     """A graded ltiResourceLink whose lineItem the platform creates where the teacher placed it; the sync finds
     it again by resourceId (the standard's identifier) and tag."""
-    from lti_tool.services.sync import STANDARD_TAG, scale_maximum
+    from lti_tool.services.sync import STANDARD_TAG, note_columns_may_exist, scale_maximum
 
     wanted = choice[len(STANDARD_CHOICE):]
     standard = next((s for s in _graded_standards() if str(s.id) == wanted), None)
@@ -38,6 +38,7 @@ def _standard_item(choice: str, launch_url: str) -> dict:  # type: ignore[type-a
     name = standard.code or standard.label or standard.identifier
     identity = current_identity()
     assert identity is not None
+    note_columns_may_exist(db(), identity.course_id)  # the platform will create it: the next sync must list
     return resource_link_item(launch_url, f"Mastery of {name}",
                               custom={"sbg_view": "standard", "sbg_standard": standard.identifier},
                               line_item={"scoreMaximum": scale_maximum(db(), identity.course_id),

@@ -107,9 +107,12 @@ def test_a_renamed_standard_updates_its_column_instead_of_adding_one(app, lms, c
 
 
 def test_a_column_made_by_deep_linking_is_found_by_resource_id_and_tag_not_duplicated(app, lms, course_factory):
+    from lti_tool.services.sync import note_columns_may_exist
+
     made = course_factory("moodle", students=1, standards=1)
     with session_scope(app.extensions["sbg"].sessions) as session:
         identifier = session.get(Standard, made.standards[0]).identifier
+        note_columns_may_exist(session, made.course_id)  # what the tool's deep-linking response records
     linked = lms.ags.add_line_item("moodle", made.lms_course_id, "Mastery of 8.EE.1", 4, client_id=made.client_id,
                                    resource_id=identifier, tag="sbg-standard", resource_link_id="rl-1")
     assert run_sync(app, made).exit_code == 0
@@ -225,3 +228,15 @@ def test_sync_status_lists_the_latest_run(app, course_factory):
 
 def test_timestamps_are_whole_seconds_in_utc():
     assert sync.whole_second(datetime(2026, 1, 1, 10, 0, 0, 999999, tzinfo=UTC)).microsecond == 0
+
+
+def test_the_first_sync_of_a_course_without_deep_linked_columns_skips_the_listing(app, lms, course_factory):
+    from lti_tool.services.sync import columns_may_exist
+
+    made = course_factory("canvas", students=2, standards=2)
+    listings = lms.stats.requests["lineitems.get"]
+    assert run_sync(app, made).exit_code == 0
+    assert lms.stats.requests["lineitems.get"] == listings
+    assert len(tool_items(lms, made)) == 2
+    with session_scope(app.extensions["sbg"].sessions) as session:
+        assert columns_may_exist(session, made.course_id)  # a later first-time column lists before creating
