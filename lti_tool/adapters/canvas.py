@@ -143,11 +143,7 @@ class CanvasClient:
                  sleep: Sleep | None = None, clock: Clock = utc_now) -> None:
         self.base_url = base_url.rstrip("/")
         self._tokens = token_provider
-        self.runner = RequestRunner(session=session, lms_name=LMS_NAME, retry=retry or RetrySettings(),
-                                    pacer=pacer or RatePacer())
-        if sleep is not None:
-            self.runner.sleep = sleep
-            self.runner.pacer.sleep = sleep
+        self.runner = RequestRunner.build(session, LMS_NAME, retry=retry, pacer=pacer, sleep=sleep)
         self._clock = clock
 
     @property

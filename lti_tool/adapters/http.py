@@ -13,7 +13,12 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 from tenacity.wait import wait_base
 
 logger = logging.getLogger(__name__)
@@ -314,6 +319,16 @@ class RequestRunner:
     pacer: RatePacer = field(default_factory=RatePacer)
     sleep: Sleep = time.sleep
     request_count: int = 0
+
+    @classmethod
+    def build(cls, session: requests.Session, lms_name: str, *, retry: RetrySettings | None = None,
+              pacer: RatePacer | None = None, sleep: Sleep | None = None) -> RequestRunner:
+        """A runner for one client; `sleep` (tests) replaces waiting in both the retries and the pacer."""
+        runner = cls(session=session, lms_name=lms_name, retry=retry or RetrySettings(), pacer=pacer or RatePacer())
+        if sleep is not None:
+            runner.sleep = sleep
+            runner.pacer.sleep = sleep
+        return runner
 
     def retrying(self) -> Retrying:
         """A tenacity loop that retries throttling and unavailability, then re-raises the last error."""

@@ -166,11 +166,7 @@ class MoodleClient:
                  sleep: Sleep | None = None, clock: Clock = utc_now) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
-        self.runner = RequestRunner(session=session, lms_name=LMS_NAME, retry=retry or RetrySettings(),
-                                    pacer=pacer or RatePacer())
-        if sleep is not None:
-            self.runner.sleep = sleep
-            self.runner.pacer.sleep = sleep
+        self.runner = RequestRunner.build(session, LMS_NAME, retry=retry, pacer=pacer, sleep=sleep)
         self._clock = clock
 
     def __repr__(self) -> str:
