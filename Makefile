@@ -38,7 +38,8 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 bench: install
-	$(PY) benchmarks/run_all.py
+	for name in engine launch import_frameworks import_db pull pull_service student_overview teacher_grid sync load; do \
+		$(PY) -m benchmarks.$$name || exit 1; done
 
 lock:
 	$(PY) -m pip install --quiet pip-tools
