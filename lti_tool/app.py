@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from .adapters.lti.platform_keys import PlatformKeyCache
 from .adapters.lti.service_auth import ServiceTokenCache
 from .services.keys import current_signing_key_loader
-from .adapters.outgoing import make_http_session
+from .adapters.http import HttpSettings, build_session
 from .observability import configure_logging, init_request_logging
 from .settings import Settings, load_settings
 from .storage.db import database_url_for, make_engine, make_session_factory
@@ -33,7 +33,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings({**(overrides or {}), "instance_path": app.instance_path})
     _configure(app, settings)
     engine = make_engine(database_url_for(settings.database_url, app.instance_path))
-    http = make_http_session(settings.base_url)
+    # One keep-alive session for every outgoing call of this process (LTI services, JWKS, LMS APIs).
+    http = build_session(settings.base_url, HttpSettings(pool_connections=20, pool_maxsize=20))
     sessions = make_session_factory(engine)
     _dispatch_planned_syncs_after_commit(sessions)
     app.extensions["sbg"] = Runtime(

@@ -15,6 +15,8 @@ from werkzeug.serving import make_server
 
 from lti_tool import create_app
 from lti_tool.storage.migrate import upgrade
+from tests.fakes.canvas_server import FakeCanvas
+from tests.fakes.moodle_server import FakeMoodle
 from tests.support.services import PostgresServer, RedisServer, free_port
 
 # The job queue reads its mode at import time: tests run jobs inline unless a test reconfigures it.
@@ -134,3 +136,19 @@ def live_server(app: Flask, tool_port: int) -> Iterator[str]:
 def repo_root() -> Path:
     """The repository's top folder."""
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def fake_canvas() -> Iterator[FakeCanvas]:
+    """A running Canvas-shaped server."""
+    server = FakeCanvas().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_moodle() -> Iterator[FakeMoodle]:
+    """A running Moodle-shaped server."""
+    server = FakeMoodle().start()
+    yield server
+    server.stop()

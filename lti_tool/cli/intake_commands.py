@@ -7,7 +7,6 @@ from flask.cli import AppGroup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from lti_tool.adapters.http import build_session
 from lti_tool.services import alignment, evidence, lms_credentials
 from lti_tool.services.errors import NotFound
 from lti_tool.storage.models import Assignment, Course, Platform, Standard
@@ -146,14 +145,10 @@ def align_suggest(platform_name: str, lms_course_id: str, accept: bool) -> None:
 def evidence_pull(platform_name: str, lms_course_id: str, full: bool) -> None:
     """Pull the course's scores now with the stored credentials; prints added, updated and unchanged counts."""
     settings = runtime().settings
-    http = build_session(settings.base_url)
-    try:
-        with unit_of_work() as session:
-            _, course = _course(session, platform_name, lms_course_id)
-            outcome = evidence.pull_course(session, course.id, http=http, secret_key=settings.secret_key,
-                                           tool_base_url=settings.base_url, full=full)
-    finally:
-        http.close()
+    with unit_of_work() as session:
+        _, course = _course(session, platform_name, lms_course_id)
+        outcome = evidence.pull_course(session, course.id, http=runtime().http, secret_key=settings.secret_key,
+                                       tool_base_url=settings.base_url, full=full)
     if outcome.counts is None:
         raise click.ClickException(outcome.error + (" A teacher must reconnect to Canvas." if outcome.reconnect
                                                     else ""))

@@ -7,7 +7,6 @@ import logging
 from huey import crontab
 from sqlalchemy import select
 
-from lti_tool.adapters.http import build_session
 from lti_tool.adapters.lti.nrps import NrpsRoster
 from lti_tool.adapters.lti.service_auth import ServiceClient
 from lti_tool.storage.models import (
@@ -50,14 +49,11 @@ def pull_evidence_now(course_id: int, person_id: int | None = None, full: bool =
     """Pull one course's scores with the stored credentials; returns the outcome for logs and the UI."""
     from lti_tool.services.evidence import pull_course
 
-    settings = job_app().extensions["sbg"].settings
-    http = build_session(settings.base_url)
-    try:
-        with job_session() as session:
-            outcome = pull_course(session, course_id, http=http, secret_key=settings.secret_key,
-                                  tool_base_url=settings.base_url, full=full, person_id=person_id)
-    finally:
-        http.close()
+    runtime = job_app().extensions["sbg"]
+    settings = runtime.settings
+    with job_session() as session:
+        outcome = pull_course(session, course_id, http=runtime.http, secret_key=settings.secret_key,
+                              tool_base_url=settings.base_url, full=full, person_id=person_id)
     return {"course_id": course_id, "counts": outcome.counts.as_dict() if outcome.counts else None,
             "error": outcome.error, "reconnect": outcome.reconnect}
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from lti_tool.adapters.lti.tool_config import origin
 from lti_tool.storage.models import Platform
 
 from .runtime import runtime
@@ -18,16 +18,11 @@ _lock = threading.Lock()
 _cached: tuple[float, str] = (0.0, "")
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
 def platform_origins() -> list[str]:
     """Origins of every registered platform's issuer and authorization URL."""
     with runtime().sessions() as session:
         rows = session.execute(select(Platform.issuer, Platform.auth_url)).all()
-    origins = {_origin(url) for row in rows for url in row}
+    origins = {origin(url) for row in rows for url in row}
     return sorted(origin for origin in origins if origin)
 
 

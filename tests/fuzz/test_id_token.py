@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from lti_tool.adapters.lti.errors import LaunchError
 from lti_tool.adapters.lti.launch import LaunchContext, Registration, decode_id_token
 from lti_tool.adapters.lti.platform_keys import PlatformKeyCache
-from lti_tool.adapters.outgoing import make_http_session
+from lti_tool.adapters.http import build_session
 from tests.fuzz.budget import fuzz_settings, tried
 from tests.fuzz.mutations import JSON_VALUES, TEXT, mutated_json
 from tests.lti_platform import LtiPlatform
@@ -56,7 +56,7 @@ def platform() -> Iterator[LtiPlatform]:
 def decode(platform: LtiPlatform):  # type: ignore[no-untyped-def]
     """decode_id_token bound to the platform's registrations and a real key cache."""
     lookup = OneRegistration(platform)
-    keys = PlatformKeyCache(http=make_http_session(TOOL_BASE), ttl=3600)
+    keys = PlatformKeyCache(http=build_session(TOOL_BASE), ttl=3600)
 
     def _decode(token: str) -> LaunchContext:
         return decode_id_token(token, lookup=lookup, keys=keys, tool_base_url=TOOL_BASE)

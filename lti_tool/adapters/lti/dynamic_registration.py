@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import requests
 
 from .errors import LaunchError
-from .tool_config import ToolUrls, registration_request
+from .tool_config import ToolUrls, origin, registration_request
 
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
@@ -53,11 +53,6 @@ def _get_json(http: requests.Session, method: str, url: str, **kwargs: Any) -> d
     return data
 
 
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme, parts.netloc
-
-
 def register(http: requests.Session, urls: ToolUrls, openid_configuration_url: str,
              registration_token: str) -> RegisteredPlatform:
     """Fetch the platform's OpenID configuration, post our registration, return the platform's details."""
@@ -70,7 +65,7 @@ def register(http: requests.Session, urls: ToolUrls, openid_configuration_url: s
     product = str(platform_config.get("product_family_code", "")).lower()
     # The configuration must come from the issuer's own site, so a platform cannot register as another.
     # Canvas is the known exception: every instance issues as canvas.instructure.com.
-    if not issuer or (product != "canvas" and _origin(openid_configuration_url) != _origin(issuer)):
+    if not issuer or (product != "canvas" and origin(openid_configuration_url) != origin(issuer)):
         raise LaunchError("registration_invalid",
                           f"The platform's issuer {issuer!r} does not match its configuration URL.")
     missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint")

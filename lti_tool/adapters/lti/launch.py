@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 import jwt
 from pylti1p3.exception import LtiException
@@ -15,6 +14,7 @@ from . import claims as c
 from .errors import LaunchError
 from .platform_keys import PlatformKeyCache
 from .roles import area_for_roles
+from .tool_config import origin
 
 MAX_ID_TOKEN_BYTES = 64 * 1024
 REQUIRED_REGISTERED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "nonce"]
@@ -247,9 +247,7 @@ def _check_target_link_uri(body: dict[str, Any], tool_base_url: str) -> None:
         if body.get(c.MESSAGE_TYPE) == c.RESOURCE_LINK_REQUEST:
             raise _refuse("missing_target", "The id_token has no target_link_uri claim.")
         return
-    ours = urlsplit(tool_base_url)
-    theirs = urlsplit(str(target))
-    if (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc):
+    if origin(str(target)) != origin(tool_base_url):
         raise _refuse("foreign_target", f"The launch targets {target!r}, which is not this tool.")
 
 

@@ -17,6 +17,12 @@ CANVAS_CUSTOM_FIELDS = {
 }
 
 
+def origin(url: str) -> str:
+    """`scheme://host[:port]` of a URL, or "" when it has none (what CSP and postMessage compare)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 @dataclass(frozen=True)
 class ToolUrls:
     """The tool's public endpoints, derived from its base URL."""

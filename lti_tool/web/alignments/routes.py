@@ -136,14 +136,8 @@ def pull_now() -> Response:
     """Pull the course's scores from the LMS now."""
     launch = launch_summary()
     settings = runtime().settings
-    from lti_tool.adapters.http import build_session
-
-    http = build_session(settings.base_url)
-    try:
-        outcome = evidence.pull_course(db(), launch.course.id, http=http, secret_key=settings.secret_key,
-                                       tool_base_url=settings.base_url, person_id=launch.person.id)
-    finally:
-        http.close()
+    outcome = evidence.pull_course(db(), launch.course.id, http=runtime().http, secret_key=settings.secret_key,
+                                   tool_base_url=settings.base_url, person_id=launch.person.id)
     if outcome.counts is None:
         hint = " Connect to Canvas again; nothing already pulled is lost." if outcome.reconnect else ""
         return _back(error=outcome.error + hint)

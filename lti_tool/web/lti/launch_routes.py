@@ -12,7 +12,7 @@ from sqlalchemy import select
 from lti_tool.adapters.lti.cookie_check import cookie_check_page
 from lti_tool.adapters.lti.errors import LaunchError
 from lti_tool.adapters.lti.launch import LaunchContext, decode_id_token
-from lti_tool.adapters.lti.tool_config import ToolUrls
+from lti_tool.adapters.lti.tool_config import ToolUrls, origin
 from lti_tool.services import keys as key_service
 from lti_tool.services.launches import claim_roster_refresh, provision
 from lti_tool.services.login import StateRejected, consume_state, issue_state
@@ -55,8 +55,7 @@ def _urls() -> ToolUrls:
 
 
 def _check_ours(target_link_uri: str) -> None:
-    ours, theirs = urlsplit(_urls().base_url), urlsplit(target_link_uri)
-    if (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc):
+    if origin(target_link_uri) != origin(_urls().base_url):
         raise LaunchError("foreign_target", f"The login targets {target_link_uri!r}, which is not this tool.")
 
 
@@ -95,14 +94,9 @@ def login() -> Response:
     auth_url = f"{platform.auth_url}{separator}{urlencode(query)}"
     if storage_target:
         page = render_template("lti/platform_storage_put.html", auth_url=auth_url, state=state.state,
-                               target=storage_target, platform_origin=_origin(platform.auth_url))
+                               target=storage_target, platform_origin=origin(platform.auth_url))
         return _state_cookie(make_response(page), state.state)
     return _state_cookie(redirect(auth_url, code=302), state.state)
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _cookie_check_page() -> Response:
@@ -131,7 +125,7 @@ def launch() -> Response:
         stored = db().get(LoginState, state_value)
         if stored is not None and stored.uses_platform_storage:
             browser_state = request.form.get("platform_state", "")
-            if browser_state and request.headers.get("Origin") != _origin(_urls().base_url):
+            if browser_state and request.headers.get("Origin") != origin(_urls().base_url):
                 # Only our own relaunch page (same origin) may hand back the state it read from the platform.
                 raise LaunchError("bad_state", "The launch did not come back from the tool's own page.",
                                   "Launch the tool again from the course.")
@@ -139,7 +133,7 @@ def launch() -> Response:
                 # Third-party cookies are blocked: read the state back from the platform's storage first.
                 return make_response(render_template(
                     "lti/platform_storage_get.html", id_token=id_token, state=state_value,
-                    target=stored.storage_target, platform_origin=_origin(_platform(stored.platform_id).auth_url)))
+                    target=stored.storage_target, platform_origin=origin(_platform(stored.platform_id).auth_url)))
     if not browser_state:
         raise LaunchError("cookies_blocked", "Your browser did not keep the tool's login cookie.",
                           "Allow cookies for this site, or open the tool in a new window from the course.")

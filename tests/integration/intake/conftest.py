@@ -8,8 +8,6 @@ import pytest
 import requests
 
 from lti_tool.adapters.http import HttpSettings, RetrySettings, build_session
-from tests.fakes.canvas_server import FakeCanvas
-from tests.fakes.moodle_server import FakeMoodle
 
 TOOL_URL = "https://sbg.example"
 FAST_RETRY = RetrySettings(max_attempts=3, initial_backoff=0.0, max_backoff=0.0, jitter=0.0, max_retry_after=0.0)
@@ -25,19 +23,3 @@ def http() -> Iterator[requests.Session]:
     session = build_session(TOOL_URL, HttpSettings(connect_timeout=2, read_timeout=5))
     yield session
     session.close()
-
-
-@pytest.fixture
-def fake_canvas() -> Iterator[FakeCanvas]:
-    """A running Canvas-shaped server."""
-    server = FakeCanvas().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake_moodle() -> Iterator[FakeMoodle]:
-    """A running Moodle-shaped server."""
-    server = FakeMoodle().start()
-    yield server
-    server.stop()
