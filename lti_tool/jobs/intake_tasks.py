@@ -6,9 +6,11 @@ import logging
 
 from huey import crontab
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from lti_tool.adapters.lti.nrps import NrpsRoster
 from lti_tool.adapters.lti.service_auth import ServiceClient
+from lti_tool.services.errors import ServiceError
 from lti_tool.storage.models import (
     CanvasGrant,
     Course,
@@ -21,6 +23,11 @@ from .context import job_app, job_session
 from .queue import huey
 
 log = logging.getLogger(__name__)
+
+#: Shown to the teacher when a pull ended on an unexpected error (details are in the worker's log).
+UNEXPECTED_FAILURE = "The pull stopped on an unexpected error; it is tried once more in a minute."
+#: Shown when the job queue could not take the pull.
+QUEUE_REFUSED = "The background queue is not reachable right now, so the pull was not started. Try again shortly."
 
 
 def refresh_roster_now(course_id: int, rlid: str = "") -> str:
@@ -46,16 +53,68 @@ def refresh_roster_async(course_id: int, rlid: str = "") -> str:
 
 
 def pull_evidence_now(course_id: int, person_id: int | None = None, full: bool = False) -> dict[str, object]:
-    """Pull one course's scores with the stored credentials; returns the outcome for logs and the UI."""
+    """Pull one course's scores with the stored credentials; returns the outcome for logs and the UI.
+
+    Whatever happens, the course's pull record ends as ok or failed, never stuck at queued.
+    """
     from lti_tool.services.evidence import pull_course
+    from lti_tool.services.pull_status import settle_unfinished_pull
 
     runtime = job_app().extensions["sbg"]
     settings = runtime.settings
     with job_session() as session:
-        outcome = pull_course(session, course_id, http=runtime.http, secret_key=settings.secret_key,
-                              tool_base_url=settings.base_url, full=full, person_id=person_id)
+        source = _source_of(session, course_id)
+        try:
+            outcome = pull_course(session, course_id, http=runtime.http, secret_key=settings.secret_key,
+                                  tool_base_url=settings.base_url, full=full, person_id=person_id)
+        except ServiceError as error:
+            # Refused before it started (no credentials, no connected teacher): retrying cannot help.
+            session.rollback()
+            if source is not None:
+                settle_unfinished_pull(session, course_id, source, str(error))
+            return {"course_id": course_id, "counts": None, "error": str(error), "reconnect": False}
+        except Exception:
+            session.rollback()
+            if source is not None:
+                settle_unfinished_pull(session, course_id, source, UNEXPECTED_FAILURE)
+                session.commit()
+            raise  # huey logs it and retries once (a database restart, say)
+        if outcome.counts is None:
+            # A grant Canvas no longer accepts is refused before the pull writes "running".
+            settle_unfinished_pull(session, course_id, outcome.source, outcome.error)
     return {"course_id": course_id, "counts": outcome.counts.as_dict() if outcome.counts else None,
             "error": outcome.error, "reconnect": outcome.reconnect}
+
+
+def _source_of(session: Session, course_id: int) -> str | None:
+    from lti_tool.services.pull_status import lms_source
+
+    course = session.get(Course, course_id)
+    platform = session.get(Platform, course.platform_id) if course is not None else None
+    return lms_source(platform) if platform is not None else None
+
+
+def queue_pull(session: Session, course_id: int, source: str, person_id: int | None = None,
+               full: bool = False) -> str:
+    """Queue a background pull of the course unless one is queued or running.
+
+    Returns "queued", "already" (one is queued or running; nothing new was queued) or "unavailable" (the queue
+    refused the job; the pull record says so). Commits the session: the worker must see the queued mark.
+    """
+    from lti_tool.services.pull_status import mark_pull_queued, settle_unfinished_pull
+
+    claimed = mark_pull_queued(session, course_id, source)
+    session.commit()
+    if not claimed:
+        return "already"
+    try:
+        pull_evidence_async(course_id, person_id, full)
+    except Exception:  # noqa: BLE001 - Redis or the queue file is unreachable; in-task errors never get here
+        log.exception("could not queue the pull of course %s", course_id)
+        settle_unfinished_pull(session, course_id, source, QUEUE_REFUSED)
+        session.commit()
+        return "unavailable"
+    return "queued"
 
 
 @huey.task(retries=1, retry_delay=60)
@@ -64,8 +123,9 @@ def pull_evidence_async(course_id: int, person_id: int | None = None, full: bool
     return pull_evidence_now(course_id, person_id, full)
 
 
-def _courses_with_credentials() -> list[int]:
-    """Courses that can be pulled: Moodle courses of platforms with a token, Canvas courses with a connected teacher."""
+def _courses_with_credentials() -> list[tuple[int, str]]:
+    """Courses that can be pulled, with their source: Moodle courses of platforms with a token, Canvas courses
+    with a connected teacher."""
     with job_session() as session:
         moodle = session.scalars(
             select(Course.id).join(Platform, Platform.id == Course.platform_id)
@@ -76,16 +136,20 @@ def _courses_with_credentials() -> list[int]:
             .join(CanvasGrant, (CanvasGrant.person_id == Enrollment.person_id)
                   & (CanvasGrant.platform_id == Course.platform_id))
             .where(CanvasGrant.status == "active", Enrollment.role.in_(("teacher", "admin"))))
-        return sorted(set(moodle) | set(canvas))
+        found = {course_id: "moodle" for course_id in moodle}
+        found.update({course_id: "canvas" for course_id in canvas})
+        return sorted(found.items())
 
 
 @huey.periodic_task(crontab(minute="*/30"))
 def pull_all_evidence() -> int:
-    """Every half hour: queue an incremental pull of each course that has credentials; returns how many."""
-    course_ids = _courses_with_credentials()
-    for course_id in course_ids:
-        pull_evidence_async(course_id)
-    return len(course_ids)
+    """Every half hour: queue an incremental pull of each course that has credentials and no pull under way;
+    returns how many were queued."""
+    queued = 0
+    for course_id, source in _courses_with_credentials():
+        with job_session() as session:
+            queued += queue_pull(session, course_id, source) == "queued"
+    return queued
 
 
 @huey.periodic_task(crontab(minute="5", hour="2"))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, g, redirect, render_template, request
+from flask import abort, g, jsonify, redirect, render_template, request
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from lti_tool.adapters.http import LmsError
-from lti_tool.services import alignment, evidence, lms_credentials
+from lti_tool.jobs import intake_tasks
+from lti_tool.services import alignment, evidence, lms_credentials, pull_status
 from lti_tool.services.errors import ServiceError
 from lti_tool.storage.models import Standard
 
@@ -16,12 +18,14 @@ from ..areas import LaunchSummary, launch_summary
 from ..auth import require_role, session_url
 from ..errors import render_error
 from ..runtime import db, runtime
-from . import bp
+from . import bp, pull_view
 from .page import FLAG_LABELS, build_page
 
 TEACHERS = ("teacher", "admin")
 #: Gradebook exports are larger than ordinary forms; only the upload routes accept this much.
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
+#: Where the page's score-pull status region is, so a redirect after "Pull scores now" lands on it.
+PULL_ANCHOR = "pull-status"
 
 
 @bp.errorhandler(ServiceError)
@@ -47,7 +51,9 @@ def index() -> str:
     """The setup page: the course's assignments, their alignments, suggestions and where scores come from."""
     launch = launch_summary()
     page = build_page(db(), launch.course, launch.platform, launch.person.id)
+    pull = pull_status.pull_status(db(), launch.course.id)
     return render_template("alignments/index.html", launch=launch, page=page, flag_labels=FLAG_LABELS,
+                           pull=pull, pull_text=pull_view.describe(pull) if pull else "",
                            notice=request.args.get("notice", ""), error=request.args.get("error", ""))
 
 
@@ -133,15 +139,41 @@ def decide_suggestions() -> Response:
 @bp.post("/pull")
 @require_role(*TEACHERS)
 def pull_now() -> Response:
-    """Pull the course's scores from the LMS now."""
+    """Queue a background pull of the course's scores (at most one at a time), then show where it stands.
+
+    With an inline queue (tests, tiny installs) the pull has already finished here, so its result is shown.
+    """
     launch = launch_summary()
-    settings = runtime().settings
-    outcome = evidence.pull_course(db(), launch.course.id, http=runtime().http, secret_key=settings.secret_key,
-                                   tool_base_url=settings.base_url, person_id=launch.person.id)
-    if outcome.counts is None:
-        hint = " Connect to Canvas again; nothing already pulled is lost." if outcome.reconnect else ""
-        return _back(error=outcome.error + hint)
-    return _back(notice="Scores pulled: " + outcome.counts.describe() + ".")
+    source = pull_status.lms_source(launch.platform)
+    if source is None:
+        raise ServiceError(_("This platform has no API the tool can read; upload a gradebook export instead."))
+    queued = intake_tasks.queue_pull(db(), launch.course.id, source, person_id=launch.person.id)
+    if queued == "already":
+        return _back(notice=_("A pull of this course is already queued or running, so no second one was "
+                              "started. Its result shows below when it finishes."), anchor=PULL_ANCHOR)
+    db().expire_all()  # the pull may have run inline in its own session
+    state = pull_status.pull_status(db(), launch.course.id)
+    assert state is not None
+    if state.status == "failed":
+        return _back(error=pull_view.failure_text(state), anchor=PULL_ANCHOR)
+    if state.status == "ok":
+        return _back(notice=_("Scores pulled: %(summary)s.", summary=pull_view.counts_summary(state)),
+                     anchor=PULL_ANCHOR)
+    return _back(notice=_("The pull is queued; it runs in the background and its result shows below."),
+                 anchor=PULL_ANCHOR)
+
+
+@bp.get("/api/pull-status")
+@require_role(*TEACHERS)
+def pull_status_json() -> tuple[Response, int] | Response:
+    """Where the course's background pull stands, as JSON (the setup page polls it while a pull is under way)."""
+    launch = launch_summary()
+    state = pull_status.pull_status(db(), launch.course.id)
+    if state is None:
+        return jsonify({"error": {"status": 404, "message": "This course's LMS has no API the tool reads."}}), 404
+    response = jsonify(pull_view.status_json(state))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # ---------------------------------------------------------------------------
@@ -214,7 +246,7 @@ def canvas_connect() -> Response:
     state = lms_credentials.begin_connect(db(), platform_id=launch.platform.id, person_id=launch.person.id,
                                           course_id=launch.course.id, api_url=api_url,
                                           display=request.args.get("display", "iframe"))
-    url, _ = lms_credentials.canvas_oauth(key, api_url, settings.base_url).authorization_url(state)
+    url, _state = lms_credentials.canvas_oauth(key, api_url, settings.base_url).authorization_url(state)
     return redirect(url, code=303)
 
 
