@@ -117,3 +117,5 @@ class LmsCourseData:
     outcomes: tuple[LmsOutcome, ...] = ()
     outcome_links: tuple[LmsOutcomeLink, ...] = ()
     students: tuple[LmsStudent, ...] = field(default=())
+    # What the LMS would not tell (a function missing from its service, say): the pull went on without it.
+    notes: tuple[str, ...] = ()

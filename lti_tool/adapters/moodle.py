@@ -1,8 +1,10 @@
-"""Moodle web-service client (REST protocol, token auth): grade items, every student's grades, competencies."""
+"""Moodle web-service client (REST protocol, token auth): grade items, every student's grades, competencies,
+and the assignment activities' due dates, submissions and extensions behind the late and missing flags."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -11,6 +13,7 @@ import requests
 
 from lti_tool.adapters.canvas_oauth import Clock, utc_now
 from lti_tool.adapters.http import (
+    RETRYABLE_ERRORS,
     LmsBadResponse,
     LmsError,
     LmsNotFound,
@@ -44,9 +47,13 @@ class MoodleFunction(StrEnum):
     # Names and ids only (Moodle 4.2+); kept for a cheap existence check of a course's items.
     GRADE_ITEMS = "core_grades_get_gradeitems"
     ENROLLED_USERS = "core_enrol_get_enrolled_users"
+    # Assignment activities of a course: due date, cut-off date, whether it takes submissions (Moodle 2.4+).
     ASSIGNMENTS = "mod_assign_get_assignments"
     ASSIGNMENT_GRADES = "mod_assign_get_grades"
+    # The latest attempt of every submission to the given assignments: status and time modified (Moodle 2.5+).
     ASSIGNMENT_SUBMISSIONS = "mod_assign_get_submissions"
+    # Per-student flags of the given assignments, among them the extension due date (Moodle 2.6+).
+    ASSIGNMENT_USER_FLAGS = "mod_assign_get_user_flags"
     COURSE_COMPETENCIES = "core_competency_list_course_competencies"
     COURSE_MODULE_COMPETENCIES = "core_competency_list_course_module_competencies"
     COURSE_COMPETENCIES_PAGE = "tool_lp_data_for_course_competencies_page"
@@ -65,6 +72,14 @@ COMPETENCIES_DISABLED = "competenciesarenotenabled"
 
 # Grade items that are totals of other items, not evidence.
 TOTAL_ITEM_TYPES = frozenset({"course", "category"})
+
+# The grade report's per-grade aggregation hint for a grade the teacher excluded from the totals. Moodle only
+# reports it when hidden grades change the totals; otherwise an excluded grade reads "dropped", the same as a
+# grade dropped by "drop the lowest", so "dropped" is not taken as excused.
+EXCLUDED_STATUS = "excluded"
+# An assign submission's status once the student has handed it in (others: new, draft, reopened).
+SUBMITTED = "submitted"
+ASSIGN_MODULE = "assign"
 
 
 def flatten_params(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -143,6 +158,7 @@ def grade_from_json(student_id: str, raw: Mapping[str, Any]) -> LmsSubmission:
         max_score=_number(raw.get("grademax")),
         submitted_at=submitted_at,
         graded_at=_timestamp(raw.get("gradedategraded")),
+        excused=raw.get("status") == EXCLUDED_STATUS,
         workflow_state=state,
     )
 
@@ -156,6 +172,135 @@ def competency_from_json(raw: Mapping[str, Any]) -> LmsOutcome:
         vendor_guid=raw.get("idnumber") or None,
         description=raw.get("description") or "",
     )
+
+
+# ---------------------------------------------------------------------------
+# Assignment activities: due dates, submissions and extensions
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignActivity:
+    """An assignment activity as `mod_assign_get_assignments` describes it."""
+
+    assign_id: str
+    module_id: str
+    due_at: datetime | None
+    cutoff_at: datetime | None
+    takes_submissions: bool
+    team_submission: bool
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class AssignSubmission:
+    """The latest attempt of one student's submission (`mod_assign_get_submissions`)."""
+
+    assign_id: str
+    student_id: str
+    status: str
+    modified_at: datetime | None
+
+    @property
+    def submitted(self) -> bool:
+        """True when the student handed it in (a draft or a reopened attempt is not handed in)."""
+        return self.status == SUBMITTED
+
+
+@dataclass
+class AssignDetails:
+    """What Moodle told about a course's assignment activities, and what it would not tell (`notes`)."""
+
+    activities: dict[str, AssignActivity] = field(default_factory=dict)  # by course module id
+    submissions: dict[tuple[str, str], AssignSubmission] = field(default_factory=dict)  # (assign id, user id)
+    extensions: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (assign id, user id)
+    notes: list[str] = field(default_factory=list)
+
+
+def assign_activity_from_json(raw: Mapping[str, Any]) -> AssignActivity:
+    """One assignment of `mod_assign_get_assignments` to an AssignActivity."""
+    return AssignActivity(
+        assign_id=str(raw["id"]),
+        module_id=str(raw["cmid"]),
+        due_at=_timestamp(raw.get("duedate")),
+        cutoff_at=_timestamp(raw.get("cutoffdate")),
+        takes_submissions=not raw.get("nosubmissions"),
+        team_submission=bool(raw.get("teamsubmission")),
+        description=raw.get("intro") or "",
+    )
+
+
+def _warning_notes(body: Mapping[str, Any], what: str, ignored_codes: frozenset[str]) -> list[str]:
+    """Moodle's per-item `warnings` (e.g. no access to one activity) as notes for the teacher."""
+    notes = []
+    for warning in body.get("warnings") or []:
+        if str(warning.get("warningcode")) in ignored_codes:
+            continue
+        item = f"{warning.get('item', '')} {warning.get('itemid', '')}".strip()
+        notes.append(f"Moodle did not share {what} ({item}): {warning.get('message', '')}".rstrip(": "))
+    return notes
+
+
+def effective_due(activity: AssignActivity, extension: datetime | None) -> datetime | None:
+    """The due date that applies to one student: an extension replaces the assignment's due date."""
+    return extension or activity.due_at
+
+
+def is_late(activity: AssignActivity, submission: AssignSubmission | None, extension: datetime | None) -> bool:
+    """Moodle's rule: handed in after the (extended) due date, judged by the submission's time modified."""
+    due = effective_due(activity, extension)
+    if submission is None or not submission.submitted or due is None or submission.modified_at is None:
+        return False
+    return submission.modified_at > due
+
+
+def is_missing(activity: AssignActivity, submission: AssignSubmission | None, extension: datetime | None,
+               graded: bool, now: datetime) -> bool:
+    """Not handed in, not graded, and the (extended) due date has passed, for an activity that takes submissions."""
+    due = effective_due(activity, extension)
+    if not activity.takes_submissions or due is None or graded:
+        return False
+    handed_in = submission is not None and submission.submitted
+    return not handed_in and now > due
+
+
+def _with_submission_details(grade: LmsSubmission, activity: AssignActivity, details: AssignDetails,
+                             now: datetime) -> LmsSubmission:
+    """One grade-report grade with the submission time and the late and missing flags of its activity."""
+    key = (activity.assign_id, grade.student_lms_id)
+    submission = details.submissions.get(key)
+    extension = details.extensions.get(key)
+    submitted_at = grade.submitted_at
+    if submission is not None and submission.submitted and submission.modified_at is not None:
+        submitted_at = submission.modified_at  # the grade report's date is the same field; this one is fresher
+    state = grade.workflow_state
+    if grade.score is None:
+        state = "submitted" if submission is not None and submission.submitted else "unsubmitted"
+    return replace(grade, submitted_at=submitted_at, workflow_state=state,
+                   late=is_late(activity, submission, extension),
+                   missing=not grade.excused and is_missing(activity, submission, extension, grade.is_graded, now))
+
+
+def apply_assign_details(assignments: Sequence[LmsAssignment], grades: Sequence[LmsSubmission],
+                         details: AssignDetails, now: datetime) -> tuple[list[LmsAssignment], list[LmsSubmission]]:
+    """Give assignment grade items their due date and description, and their grades the late and missing flags.
+
+    Grade items map to activities by course module id. Team-submission activities keep their due date but get
+    no per-student flags: their submissions belong to groups, which the grade report does not name.
+    """
+    by_item: dict[str, AssignActivity] = {}
+    updated_items = []
+    for item in assignments:
+        activity = details.activities.get(item.module_lms_id or "") if item.kind == ASSIGN_MODULE else None
+        if activity is None:
+            updated_items.append(item)
+            continue
+        updated_items.append(replace(item, due_at=activity.due_at, description=activity.description))
+        if not activity.team_submission:
+            by_item[item.lms_id] = activity
+    updated_grades = [_with_submission_details(grade, by_item[grade.assignment_lms_id], details, now)
+                      if grade.assignment_lms_id in by_item else grade for grade in grades]
+    return updated_items, updated_grades
 
 
 class MoodleClient:
@@ -267,10 +412,92 @@ class MoodleClient:
                                             vendor_guid=competency.vendor_guid))
         return competencies, links
 
+    def list_assign_activities(self, course_id: str) -> tuple[list[AssignActivity], list[str]]:
+        """The course's assignment activities, and Moodle's warnings about those it would not show.
+
+        `includenotenrolledcourses` lets a service user who is not enrolled in the course (a manager role at
+        system or category level) read it; without it Moodle answers only for courses the user is enrolled in.
+        """
+        body = self.call(MoodleFunction.ASSIGNMENTS, courseids=[course_id], includenotenrolledcourses=True)
+        if not isinstance(body, dict) or not isinstance(body.get("courses"), list):
+            raise LmsBadResponse("Moodle's assignment list has no courses list.")
+        activities = [assign_activity_from_json(raw) for course in body["courses"]
+                      if str(course.get("id")) == str(course_id) for raw in course.get("assignments") or []]
+        return activities, _warning_notes(body, "the course's assignments", frozenset())
+
+    def list_assign_submissions(self, assign_ids: Sequence[str]) -> tuple[list[AssignSubmission], list[str]]:
+        """The latest submission of every student to these assignments, in one call."""
+        body = self.call(MoodleFunction.ASSIGNMENT_SUBMISSIONS, assignmentids=list(assign_ids))
+        if not isinstance(body, dict) or not isinstance(body.get("assignments"), list):
+            raise LmsBadResponse("Moodle's submission list has no assignments list.")
+        found = [AssignSubmission(assign_id=str(entry["assignmentid"]), student_id=str(raw["userid"]),
+                                  status=str(raw.get("status") or ""), modified_at=_timestamp(raw.get("timemodified")))
+                 for entry in body["assignments"] for raw in entry.get("submissions") or []
+                 if raw.get("userid")]  # userid 0 is a team's submission
+        # Warning 3 only says an assignment has no submissions yet.
+        return found, _warning_notes(body, "the submissions", frozenset({"3"}))
+
+    def list_assign_extensions(self, assign_ids: Sequence[str]) -> tuple[dict[tuple[str, str], datetime], list[str]]:
+        """Extension due dates granted to students on these assignments, in one call."""
+        body = self.call(MoodleFunction.ASSIGNMENT_USER_FLAGS, assignmentids=list(assign_ids))
+        if not isinstance(body, dict) or not isinstance(body.get("assignments"), list):
+            raise LmsBadResponse("Moodle's user flags have no assignments list.")
+        extensions: dict[tuple[str, str], datetime] = {}
+        for entry in body["assignments"]:
+            for flag in entry.get("userflags") or []:
+                granted = _timestamp(flag.get("extensionduedate"))
+                if granted is not None:
+                    extensions[(str(entry["assignmentid"]), str(flag["userid"]))] = granted
+        # Warning 3 only says no student has flags on an assignment.
+        return extensions, _warning_notes(body, "the extensions", frozenset({"3"}))
+
+    def assign_details(self, course_id: str, module_ids: Iterable[str]) -> AssignDetails:
+        """Due dates, submissions and extensions of the course's assignment activities: at most three calls.
+
+        A function the service lacks (or a capability its user lacks) leaves that part out with a note instead
+        of failing the pull: grades still come in, without the flags that part would have given.
+        """
+        details = AssignDetails()
+        wanted = set(module_ids)
+        try:
+            activities, notes = self.list_assign_activities(course_id)
+        except LmsError as error:
+            _raise_unless_refusal(error)
+            details.notes.append(_missing_part_note(MoodleFunction.ASSIGNMENTS, "due dates", error))
+            return details
+        details.notes.extend(notes)
+        details.activities = {a.module_id: a for a in activities if a.module_id in wanted}
+        assign_ids = sorted({a.assign_id for a in details.activities.values()}, key=_id_order)
+        if not assign_ids:
+            return details
+        try:
+            submissions, notes = self.list_assign_submissions(assign_ids)
+            details.submissions = {(s.assign_id, s.student_id): s for s in submissions}
+            details.notes.extend(notes)
+        except LmsError as error:
+            _raise_unless_refusal(error)
+            details.notes.append(_missing_part_note(MoodleFunction.ASSIGNMENT_SUBMISSIONS,
+                                                    "submission times, late and missing flags", error))
+            return details  # without submissions, every past-due item would look missing: flag nothing
+        try:
+            details.extensions, notes = self.list_assign_extensions(assign_ids)
+            details.notes.extend(notes)
+        except LmsError as error:
+            _raise_unless_refusal(error)
+            details.notes.append(_missing_part_note(MoodleFunction.ASSIGNMENT_USER_FLAGS,
+                                                    "extensions (lateness uses the assignment's due date)", error))
+        return details
+
     def pull_course(self, course_id: str) -> LmsCourseData:
-        """Grade items, all students' grades and competency links of a course."""
+        """Grade items, all students' grades with assignment due dates and flags, and competency links."""
         fetched_at = self._clock()
         assignments, submissions = self.gradebook(course_id)
+        notes: list[str] = []
+        module_ids = [a.module_lms_id for a in assignments if a.kind == ASSIGN_MODULE and a.module_lms_id]
+        if module_ids:
+            details = self.assign_details(course_id, module_ids)
+            assignments, submissions = apply_assign_details(assignments, submissions, details, fetched_at)
+            notes = details.notes
         competencies, links = self.competency_links(course_id, assignments)
         return LmsCourseData(
             source="moodle",
@@ -280,4 +507,24 @@ class MoodleClient:
             submissions=tuple(submissions),
             outcomes=tuple(competencies),
             outcome_links=tuple(links),
+            notes=tuple(notes),
         )
+
+
+def _id_order(value: str) -> tuple[int, str]:
+    """Numeric ids in numeric order (stable request bodies), anything else after them."""
+    return (int(value), "") if value.isdigit() else (1 << 62, value)
+
+
+def _raise_unless_refusal(error: LmsError) -> None:
+    """Re-raise what stops the whole pull (a bad token, Moodle down or throttling); a refusal of one function
+    (missing from the service, a capability, an unknown parameter on an old Moodle) or an unreadable answer
+    only leaves that part out."""
+    if isinstance(error, (LmsUnauthorized, *RETRYABLE_ERRORS)):
+        raise error
+
+
+def _missing_part_note(function: MoodleFunction, what: str, error: LmsError) -> str:
+    """The note a pull records when one assignment function is unavailable."""
+    return (f"Pulled grades without {what}: Moodle refused {function.value} ({error.lms_message or error.code or error}). "
+            "Add the function to the tool's external service and the capabilities to its role.")

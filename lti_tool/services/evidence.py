@@ -40,8 +40,8 @@ from lti_tool.storage.models import (
 from lti_tool.storage.models.base import utcnow
 
 from . import audit, lms_credentials
-from .sync import recalculate_and_plan
 from .errors import NotFound, ServiceError
+from .sync import recalculate_and_plan
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,8 @@ class IntakeCounts:
     unmatched_students: set[str] = field(default_factory=set)
     recalculated: set[int] = field(default_factory=set)
     recalculation_note: str = ""
+    # What the LMS would not tell (e.g. a Moodle function missing from the service); the pull went on without it.
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready counts (stored with the pull, shown to the teacher)."""
@@ -85,7 +87,7 @@ class IntakeCounts:
                 "extra_credit": self.extra_credit, "no_maximum": self.no_maximum, "ungraded": self.ungraded,
                 "excused": self.excused, "missing": self.missing,
                 "unmatched_students": sorted(self.unmatched_students), "recalculated": len(self.recalculated),
-                "recalculation_note": self.recalculation_note}
+                "recalculation_note": self.recalculation_note, "notes": list(self.notes)}
 
     def describe(self) -> str:
         """The one-line summary the CLI prints."""
@@ -94,7 +96,8 @@ class IntakeCounts:
             (self.extra_credit, "above the maximum (extra credit)"), (self.no_maximum, "without a maximum"),
             (self.ungraded, "not graded yet"), (self.excused, "excused"), (self.missing, "missing"),
             (len(self.unmatched_students), "from students not on the roster")) if value]
-        return line + (f" ({'; '.join(extras)})" if extras else "")
+        line += f" ({'; '.join(extras)})" if extras else ""
+        return " ".join([line + ("." if self.notes else ""), *self.notes])
 
 
 @dataclass(frozen=True)
@@ -327,7 +330,8 @@ def _finish(session: Session, course_id: int, source: str, started: datetime, co
     record.finished_at = utcnow()
     record.counts = counts.as_dict()
     if error is None:
-        record.status, record.message, record.complete_since = "ok", "", started
+        # A pull that succeeded without some details (see IntakeCounts.notes) says so.
+        record.status, record.message, record.complete_since = "ok", " ".join(counts.notes), started
     else:
         record.status = "failed"
         record.message = getattr(error, "message", None) or str(error)
@@ -398,7 +402,8 @@ def pull_canvas(session: Session, course: Course, client: CanvasClient, *, full:
 
 def pull_moodle(session: Session, course: Course, client: MoodleClient, *,
                 commit: Commit | None = None) -> IntakeCounts:
-    """Pull a Moodle course: grade items, every student's grades and competency links (one call each)."""
+    """Pull a Moodle course: grade items, every student's grades, the assignment activities' due dates with the
+    late and missing flags of each grade, and competency links (one call per web-service function)."""
     commit = commit or session.commit
     counts = IntakeCounts()
     started = utcnow()
@@ -407,6 +412,9 @@ def pull_moodle(session: Session, course: Course, client: MoodleClient, *,
     commit()
     try:
         data = client.pull_course(course.lms_course_id)
+        counts.notes.extend(data.notes)
+        for note in data.notes:
+            log.info("Moodle pull of course %s: %s", course.id, note)
         stored = store_assignments(session, course.id, data.assignments, data.outcome_links, started, counts)
         commit()
         people = course_people_by_lms_id(session, course)
