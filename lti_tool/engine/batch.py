@@ -32,7 +32,8 @@ class EvidenceTable:
 
     ``group`` indexes ``keys`` (student, standard); ``score``/``max_score``/``points`` are NaN where absent;
     ``time`` is :func:`~lti_tool.engine.evidence.time_key`; ``item_id``/``replaces`` are integer codes
-    (-1 for none) where equal codes mean the same evidence id within the same group.
+    (-1 for none) where equal codes mean the same evidence id within the same group; ``weight`` is each
+    item's weight (None: all 1).
     """
 
     keys: Sequence[tuple[str, str]]
@@ -45,6 +46,7 @@ class EvidenceTable:
     missing: Bools
     item_id: Ints
     replaces: Ints
+    weight: Floats | None = None
 
     @classmethod
     def from_evidence(cls, evidence: Sequence[Evidence]) -> EvidenceTable:
@@ -69,6 +71,7 @@ class EvidenceTable:
             missing=np.array([item.missing for item in evidence], dtype=np.bool_),
             item_id=np.array([code(g, item.id) for g, item in zip(groups, evidence)], dtype=np.int64),
             replaces=np.array([code(g, item.replaces) for g, item in zip(groups, evidence)], dtype=np.int64),
+            weight=np.array([item.weight for item in evidence], dtype=np.float64),
         )
 
 
@@ -110,6 +113,7 @@ class _Sorted:
 
     group: Ints
     value: Floats
+    weight: Floats
     rank: Ints
     counts: Ints
     starts: Ints
@@ -149,13 +153,14 @@ def _sorted_counted(table: EvidenceTable, policy: Policy, as_of: datetime | None
         superseded = np.unique(table.replaces[usable & (table.replaces >= 0)])
         counted = usable & ~((table.item_id >= 0) & np.isin(table.item_id, superseded))
     points = _points(table, policy, counted)
-    group, time, value = table.group[counted], table.time[counted], points[counted]
+    weight = np.ones(len(table.group)) if table.weight is None else table.weight
+    group, time, value, weight = table.group[counted], table.time[counted], points[counted], weight[counted]
     order = np.lexsort((time, group))  # stable: equal times keep input order
-    group, value = group[order], value[order]
+    group, value, weight = group[order], value[order], weight[order]
     counts = np.bincount(group, minlength=group_count).astype(np.int64)
     starts = np.cumsum(counts) - counts
     rank = np.arange(len(group), dtype=np.int64) - starts[group]
-    return _Sorted(group, value, rank, counts, starts)
+    return _Sorted(group, value, weight, rank, counts, starts)
 
 
 def _points(table: EvidenceTable, policy: Policy, counted: Bools) -> Floats:
@@ -201,14 +206,19 @@ def _group_sum(rows: _Sorted, mask: Bools | None = None, values: Floats | None =
     return np.bincount(rows.group[mask], weights=data[mask], minlength=len(rows.counts))
 
 
+def _weighted_mean(rows: _Sorted, mask: Bools | None = None) -> Floats:
+    # Σ value × weight ÷ Σ weight, like methods.weighted_mean; with weights of 1 it is exactly sum ÷ count.
+    return _group_sum(rows, mask, rows.value * rows.weight) / _group_sum(rows, mask, rows.weight)
+
+
 def _average(rows: _Sorted, policy: Policy) -> Floats:
-    return np.where(rows.has, _group_sum(rows) / rows.counts, np.nan)
+    return np.where(rows.has, _weighted_mean(rows), np.nan)
 
 
 def _decaying_average(rows: _Sorted, policy: Policy) -> Floats:
     weight = policy.method.params["weight"]
     earlier = rows.rank < rows.counts[rows.group] - 1
-    earlier_mean = _group_sum(rows, earlier) / (rows.counts - 1)
+    earlier_mean = _weighted_mean(rows, earlier)
     latest = _latest(rows, policy)
     weighted = latest * (weight / 100) + earlier_mean * ((100 - weight) / 100)
     return np.where(rows.counts == 1, latest, np.where(rows.has, weighted, np.nan))
@@ -231,7 +241,7 @@ def _n_mastery(rows: _Sorted, policy: Policy) -> Floats:
     kept = rows.value >= policy.scale.mastery_points
     kept_count = np.bincount(rows.group[kept], minlength=len(rows.counts))
     enough = (rows.counts >= needed) & (kept_count >= needed)
-    return np.where(enough, _group_sum(rows, kept) / kept_count, np.nan)
+    return np.where(enough, _weighted_mean(rows, kept), np.nan)
 
 
 def _median(rows: _Sorted, policy: Policy) -> Floats:
@@ -270,7 +280,7 @@ def _mode(rows: _Sorted, policy: Policy) -> Floats:
 def _average_of_latest(rows: _Sorted, policy: Policy) -> Floats:
     needed = policy.method.params["n"]
     used = rows.rank >= rows.counts[rows.group] - needed
-    return np.where(rows.has, _group_sum(rows, used) / np.minimum(rows.counts, needed), np.nan)
+    return np.where(rows.has, _weighted_mean(rows, used), np.nan)
 
 
 def _power_law(rows: _Sorted, policy: Policy) -> Floats:

@@ -26,8 +26,9 @@ def calculate(
     scale = policy.scale
     counted, steps = select_evidence(items, policy, as_of)
     scores = [entry.points for entry in counted]
+    weights = [entry.evidence.weight for entry in counted]
     info = policy.method.info
-    outcome = info.compute(scores, policy.method.params, scale)
+    outcome = info.compute(scores, policy.method.params, scale, weights)
     steps.append(Step("method", {"method": info.name, "method_label": info.label,
                                  "params": dict(policy.method.params), "count": len(scores), **outcome.detail}))
 
@@ -54,7 +55,7 @@ def calculate(
         guidance = NextStep("overridden")
         final_score: float | None = chosen.points
     else:
-        guidance = next_step(scores, policy, score)
+        guidance = next_step(scores, policy, score, weights)
         final_score = score
     steps.append(Step("next_step", guidance.to_dict()))
 

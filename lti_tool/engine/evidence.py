@@ -33,7 +33,8 @@ class Evidence:
 
     Give either ``score`` and ``max_score`` (converted through the policy's cut scores) or ``points``
     (a rubric rating already in scale points). Excused and missing items may carry neither.
-    Time order uses ``submitted_at``, falling back to ``graded_at``.
+    Time order uses ``submitted_at``, falling back to ``graded_at``. ``weight`` (above 0, default 1) is how
+    much the item counts in the methods that take a mean; the others ignore it.
     """
 
     student: str
@@ -50,11 +51,15 @@ class Evidence:
     excused: bool = False
     missing: bool = False
     late: bool = False
+    weight: float = 1.0
 
     def __post_init__(self) -> None:
         _check_number("score", self.score)
         _check_number("max", self.max_score)
         _check_number("points", self.points)
+        _check_number("weight", self.weight)
+        if self.weight <= 0:
+            raise EvidenceError("weight", "must be greater than 0")
         if self.max_score is not None and self.max_score <= 0:
             raise EvidenceError("max", "must be greater than 0")
         if self.points is not None and (self.score is not None or self.max_score is not None):

@@ -34,6 +34,15 @@ class Listing(tuple):  # type: ignore[type-arg]
     """Numbers shown as a list, "1, 2, 3"."""
 
 
+class WeightedTerms(tuple):  # type: ignore[type-arg]
+    """(weight, score) pairs shown as a weighted sum, "2 × 3 + 1 × 4"."""
+
+    @classmethod
+    def of(cls, scores: Sequence[float], weights: Sequence[float]) -> WeightedTerms:
+        """Pair each score with its weight."""
+        return cls(zip(weights, scores, strict=True))
+
+
 def explain(result: MasteryResult) -> list[Sentence]:
     """The explanation of one mastery result, in reading order."""
     steps = [_data(step) for step in result.trace]
@@ -127,6 +136,8 @@ def _display(value: Any, number: Callable[[float], str], day: Callable[[date], s
         return " + ".join(number(item) for item in value)
     if isinstance(value, Listing):
         return ", ".join(number(item) for item in value)
+    if isinstance(value, WeightedTerms):
+        return " + ".join(f"{number(weight)} × {number(score)}" for weight, score in value)
     return value
 
 
@@ -154,6 +165,8 @@ def _evidence(data: Mapping[str, Any]) -> list[Sentence]:
         sentences = [Sentence("evidence_score" if moment else "evidence_score_undated", params)]
     if data.get("retake_of"):
         sentences.append(Sentence("evidence_retake", {"assignment": name, "original": data["retake_of"]}))
+    if "weight" in data:
+        sentences.append(Sentence("evidence_weight", {"assignment": name, "weight": data["weight"]}))
     return sentences
 
 
@@ -180,7 +193,11 @@ def _weighted(data: Mapping[str, Any]) -> list[Sentence]:
     weight = data["weight"]
     earlier = data["earlier"]
     sentences = [Sentence("weighted_weights", {"weight": weight, "rest": 100 - weight})]
-    if len(earlier) > 1:
+    if "earlier_weights" in data:
+        sentences.append(Sentence("weighted_earlier_weights", {
+            "terms": WeightedTerms.of(earlier, data["earlier_weights"]), "total": data["earlier_weight_total"],
+            "mean": data["earlier_mean"]}))
+    elif len(earlier) > 1:
         sentences.append(Sentence("weighted_earlier", {"terms": Terms(earlier), "count": len(earlier),
                                                        "mean": data["earlier_mean"]}))
     sentences.append(Sentence("weighted_formula", {"weight_share": weight / 100, "latest": data["latest"],
@@ -207,6 +224,10 @@ def _n_mastery(data: Mapping[str, Any]) -> list[Sentence]:
         sentences.append(Sentence("n_mastery_too_few_scores", {"count": data["count"], "n": data["n"]}))
     elif data["case"] == "too_few_mastery":
         sentences.append(Sentence("n_mastery_too_few_mastery", {"kept": len(kept)}))
+    elif "weights" in data:
+        sentences.append(Sentence("n_mastery_mean_weights", {
+            "kept": len(kept), "terms": WeightedTerms.of(kept, data["weights"]), "total": data["weight_total"],
+            "value": data["value"]}))
     else:
         sentences.append(Sentence("n_mastery_mean", {"kept": len(kept), "terms": Terms(kept), "value": data["value"]}))
     return sentences
@@ -230,9 +251,21 @@ def _mode(data: Mapping[str, Any]) -> list[Sentence]:
     return [Sentence("mode", {"value": data["value"], "times": data["times"]})]
 
 
+def _average(data: Mapping[str, Any]) -> list[Sentence]:
+    scores = data["scores"]
+    if "weights" in data:
+        return [Sentence("average_weights", {"terms": WeightedTerms.of(scores, data["weights"]),
+                                             "total": data["weight_total"], "value": data["value"]})]
+    return [Sentence("average", {"terms": Terms(scores), "count": len(scores), "value": data["value"]})]
+
+
 def _latest_n(data: Mapping[str, Any]) -> list[Sentence]:
     used = data["used"]
     message = "latest_n_all" if data["count"] < data["n"] else "latest_n"
+    if "weights" in data:
+        return [Sentence(message + "_weights", {"n": data["n"], "count": len(used),
+                                                "terms": WeightedTerms.of(used, data["weights"]),
+                                                "total": data["weight_total"], "value": data["value"]})]
     return [Sentence(message, {"n": data["n"], "count": len(used), "terms": Terms(used), "value": data["value"]})]
 
 
@@ -270,8 +303,7 @@ _METHOD_EXPLAINERS: Mapping[str, Callable[[Mapping[str, Any]], Sequence[Sentence
     "n_mastery": _n_mastery,
     "latest": lambda data: [Sentence("latest", {"value": data["value"]})],
     "highest": lambda data: [Sentence("highest", {"value": data["value"]})],
-    "average": lambda data: [Sentence("average", {"terms": Terms(data["scores"]), "count": len(data["scores"]),
-                                                  "value": data["value"]})],
+    "average": _average,
     "median": _median,
     "mode": _mode,
     "average_of_latest": _latest_n,

@@ -12,13 +12,17 @@ from .result import NextStep
 MAX_EXTRA_SCORES = 10
 
 
-def next_step(scores: Sequence[float], policy: Policy, current: float | None) -> NextStep:
-    """Guidance for a calculated (not overridden) result ``current`` from time-ordered ``scores``."""
+def next_step(scores: Sequence[float], policy: Policy, current: float | None,
+              weights: Sequence[float] | None = None) -> NextStep:
+    """Guidance for a calculated (not overridden) result ``current`` from time-ordered ``scores``.
+
+    The imagined next scores carry weight 1, like a new assessment aligned without a weight.
+    """
     scale = policy.scale
     current_rank = scale.rank_of(current) if current is not None else -1
     top_rank = len(scale.levels) - 1
     mastered = current is not None and scale.is_mastered(current)
-    found = _smallest_raise(scores, policy, current_rank) if current_rank < top_rank else None
+    found = _smallest_raise(scores, weights, policy, current_rank) if current_rank < top_rank else None
     if mastered:
         if found is None:
             return NextStep("mastery_reached")
@@ -27,23 +31,26 @@ def next_step(scores: Sequence[float], policy: Policy, current: float | None) ->
     return found if found is not None else NextStep("out_of_reach", count=MAX_EXTRA_SCORES)
 
 
-def _rank_after(scores: Sequence[float], extra: float, count: int, policy: Policy) -> int:
+def _rank_after(scores: Sequence[float], weights: Sequence[float] | None, extra: float, count: int,
+                policy: Policy) -> int:
     hypothetical = [*scores, *([extra] * count)]
-    value = policy.method.info.compute(hypothetical, policy.method.params, policy.scale).value
+    hypothetical_weights = None if weights is None else [*weights, *([1.0] * count)]
+    value = policy.method.info.compute(hypothetical, policy.method.params, policy.scale, hypothetical_weights).value
     if value is None:
         return -1
     return policy.scale.rank_of(round_half_away(value, policy.rounding))
 
 
-def _smallest_raise(scores: Sequence[float], policy: Policy, current_rank: int) -> NextStep | None:
+def _smallest_raise(scores: Sequence[float], weights: Sequence[float] | None, policy: Policy,
+                    current_rank: int) -> NextStep | None:
     candidates = policy.scale.ascending_points
     for count in range(1, MAX_EXTRA_SCORES + 1):
         for index, points in enumerate(candidates):
-            rank = _rank_after(scores, points, count, policy)
+            rank = _rank_after(scores, weights, points, count, policy)
             if rank <= current_rank:
                 continue
             # "or better" is only promised when every higher score would also raise the level (not so for mode).
-            or_better = all(_rank_after(scores, higher, count, policy) > current_rank
+            or_better = all(_rank_after(scores, weights, higher, count, policy) > current_rank
                             for higher in candidates[index + 1:])
             scale = policy.scale
             new_level = scale.levels[len(scale.levels) - 1 - rank]

@@ -19,6 +19,7 @@ MESSAGES: Mapping[str, str] = {
     "evidence_rubric_undated": "{assignment}: you were rated {label} ({points}).",
     "evidence_missing_zero": "{assignment} is missing, so it counts as {points}.",
     "evidence_retake": "{assignment} is a retake of {original}. Both count.",
+    "evidence_weight": "{assignment} has a weight of {weight}. Most scores have a weight of 1.",
     # What was left out
     "dropped_excused": "{assignment} was excused, so it does not count.",
     "dropped_missing": "{assignment} is missing. It does not count.",
@@ -29,6 +30,8 @@ MESSAGES: Mapping[str, str] = {
     "method_no_scores": "There is nothing to combine yet, so there is no result.",
     "weighted_weights": "Your most recent score counts {weight}%. The average of the earlier ones counts {rest}%.",
     "weighted_earlier": "The average of the earlier ones is ({terms}) ÷ {count} = {mean}.",
+    "weighted_earlier_weights": "Each earlier score is multiplied by its weight. The weights add up to {total}. "
+                                "({terms}) ÷ {total} = {mean}.",
     "weighted_formula": "{weight_share} × {latest} + {rest_share} × {mean} = {value}.",
     "decayed_weights": "Each new score counts {weight}%. Your result so far counts {rest}%.",
     "decayed_start": "You start at your first score, {first}.",
@@ -37,9 +40,13 @@ MESSAGES: Mapping[str, str] = {
     "n_mastery_too_few_scores": "You have {count} scores, and you need at least {n}. So there is no result yet.",
     "n_mastery_too_few_mastery": "You have {kept} of them so far. So there is no result yet.",
     "n_mastery_mean": "You have {kept} of them. Their average is ({terms}) ÷ {kept} = {value}.",
+    "n_mastery_mean_weights": "You have {kept} of them. Each is multiplied by its weight. The weights add up to "
+                              "{total}. ({terms}) ÷ {total} = {value}.",
     "latest": "Your most recent score is the one that counts: {value}.",
     "highest": "Your highest score is the one that counts: {value}.",
     "average": "All your scores count the same. ({terms}) ÷ {count} = {value}.",
+    "average_weights": "Each score is multiplied by its weight. The weights add up to {total}. "
+                       "({terms}) ÷ {total} = {value}.",
     "median_sorted": "From low to high, your scores are {sorted}.",
     "median_odd": "The one in the middle is {value}.",
     "median_even": "The two in the middle are {low} and {high}. Halfway between them is {value}.",
@@ -49,6 +56,10 @@ MESSAGES: Mapping[str, str] = {
     "latest_n": "Your {n} most recent scores count. ({terms}) ÷ {count} = {value}.",
     "latest_n_all": "Your {n} most recent scores count. You have {count}, so all of them count. "
                     "({terms}) ÷ {count} = {value}.",
+    "latest_n_weights": "Your {n} most recent scores count. Each is multiplied by its weight. The weights add up "
+                        "to {total}. ({terms}) ÷ {total} = {value}.",
+    "latest_n_all_weights": "Your {n} most recent scores count. You have {count}, so all of them count. Each is "
+                            "multiplied by its weight. The weights add up to {total}. ({terms}) ÷ {total} = {value}.",
     "power_law_intro": "A growth curve is drawn through your scores. It shows where you are now.",
     "power_law_zero": "A score of 0 is read as 0.01 for the curve.",
     "power_law_formula": "The curve is {a} × x to the power {b}. At score number {x}, it gives {fitted}.",

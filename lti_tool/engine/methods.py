@@ -1,7 +1,9 @@
 """Calculation methods: one pure function per method and the METHODS registry keyed by Canvas's stored names.
 
-Every method receives the counted scores (already in scale points) in time order, oldest first, and returns
-the unrounded value (None when the method has no result) with a detail mapping for the trace.
+Every method receives the counted scores (already in scale points) in time order, oldest first, with their
+weights (None: all 1), and returns the unrounded value (None when the method has no result) with a detail
+mapping for the trace. Only the methods that take a mean use the weights (``MethodInfo.weighted``): a score
+with weight 2 counts as much as two scores; the others pick or fit scores, and weights do not change them.
 Canvas's stored names and UI labels differ for the two decaying methods: the stored ``decaying_average`` is the
 UI's "Weighted Average" and the stored ``standard_decaying_average`` is the UI's "Decaying Average".
 """
@@ -17,7 +19,8 @@ from typing import Any
 from .scale import ProficiencyScale
 
 Detail = dict[str, Any]
-MethodFunction = Callable[[Sequence[float], Mapping[str, int], ProficiencyScale], "MethodOutcome"]
+Weights = Sequence[float] | None
+MethodFunction = Callable[[Sequence[float], Mapping[str, int], ProficiencyScale, Weights], "MethodOutcome"]
 
 #: Scores of 0 are raised to this before the power-law fit, because ln 0 is undefined.
 POWER_LAW_ZERO = 0.01
@@ -29,6 +32,20 @@ def ordered_sum(values: Sequence[float]) -> float:
     for value in values:
         total += value
     return total
+
+
+def weighted_mean(scores: Sequence[float], weights: Weights) -> tuple[float, Detail]:
+    """Σ score × weight ÷ Σ weight, summed left to right like the batch path, with its trace detail.
+
+    With every weight 1 this is exactly the plain mean (x × 1.0 and a sum of 1.0s are exact), and the
+    detail is just the sum; otherwise the detail also lists the weights and their total.
+    """
+    if weights is None or all(weight == 1 for weight in weights):
+        total = ordered_sum(scores)
+        return total / len(scores), {"sum": total}
+    total = ordered_sum([score * weight for score, weight in zip(scores, weights, strict=True)])
+    weight_total = ordered_sum(weights)
+    return total / weight_total, {"sum": total, "weights": list(weights), "weight_total": weight_total}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +74,12 @@ class MethodInfo:
     label: str
     params: tuple[Param, ...]
     compute: MethodFunction
+    weighted: bool = False  # True: evidence weights change the result
 
 
-def decaying_average(scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale) -> MethodOutcome:
+def decaying_average(
+    scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale, weights: Weights = None
+) -> MethodOutcome:
     """Canvas "Weighted Average": latest × w + mean of all earlier scores × (1 − w); one score gives itself.
 
     >>> decaying_average([1, 2, 3, 4, 5], {"weight": 65}, None).value  # 5 × 0.65 + 2.5 × 0.35
@@ -71,15 +91,17 @@ def decaying_average(scores: Sequence[float], params: Mapping[str, int], scale: 
     if len(scores) == 1:
         return MethodOutcome(scores[0], {"case": "single", "value": scores[0]})
     *earlier, latest = scores
-    earlier_mean = ordered_sum(earlier) / len(earlier)
+    earlier_mean, mean_detail = weighted_mean(earlier, None if weights is None else weights[:-1])
     value = latest * (weight / 100) + earlier_mean * ((100 - weight) / 100)
     detail = {"case": "weighted", "weight": weight, "latest": latest, "earlier": list(earlier),
               "earlier_mean": earlier_mean, "value": value}
+    if "weights" in mean_detail:
+        detail |= {"earlier_weights": mean_detail["weights"], "earlier_weight_total": mean_detail["weight_total"]}
     return MethodOutcome(value, detail)
 
 
 def standard_decaying_average(
-    scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale
+    scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale, weights: Weights = None
 ) -> MethodOutcome:
     """Canvas "Decaying Average": d = s1, then d = d × (1 − w) + s × w for each later score.
 
@@ -102,7 +124,9 @@ def standard_decaying_average(
                                    "value": running})
 
 
-def n_mastery(scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale) -> MethodOutcome:
+def n_mastery(
+    scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale, weights: Weights = None
+) -> MethodOutcome:
     """Canvas "Number of Times": needs n scores, then n at or above mastery; the mean of those mastery scores.
 
     >>> from lti_tool.engine.scale import Level, ProficiencyScale
@@ -115,15 +139,17 @@ def n_mastery(scores: Sequence[float], params: Mapping[str, int], scale: Profici
     base: Detail = {"n": needed, "mastery_points": mastery, "count": len(scores)}
     if len(scores) < needed:
         return MethodOutcome(None, {**base, "case": "too_few_scores", "kept": []})
-    kept = [score for score in scores if score >= mastery]
+    positions = [index for index, score in enumerate(scores) if score >= mastery]
+    kept = [scores[index] for index in positions]
     if len(kept) < needed:
         return MethodOutcome(None, {**base, "case": "too_few_mastery", "kept": kept})
-    total = ordered_sum(kept)
-    value = total / len(kept)
-    return MethodOutcome(value, {**base, "case": "mean", "kept": kept, "sum": total, "value": value})
+    value, mean_detail = weighted_mean(kept, None if weights is None else [weights[index] for index in positions])
+    return MethodOutcome(value, {**base, "case": "mean", "kept": kept, **mean_detail, "value": value})
 
 
-def latest(scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale) -> MethodOutcome:
+def latest(
+    scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale, weights: Weights = None
+) -> MethodOutcome:
     """Canvas "Most Recent Score": the last score in time order.
 
     >>> latest([1, 4, 2], {}, None).value
@@ -134,7 +160,9 @@ def latest(scores: Sequence[float], params: Mapping[str, int], scale: Proficienc
     return MethodOutcome(scores[-1], {"case": "latest", "value": scores[-1]})
 
 
-def highest(scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale) -> MethodOutcome:
+def highest(
+    scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale, weights: Weights = None
+) -> MethodOutcome:
     """Canvas "Highest Score": the maximum.
 
     >>> highest([1, 4, 2], {}, None).value
@@ -146,7 +174,9 @@ def highest(scores: Sequence[float], params: Mapping[str, int], scale: Proficien
     return MethodOutcome(value, {"case": "highest", "value": value})
 
 
-def average(scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale) -> MethodOutcome:
+def average(
+    scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale, weights: Weights = None
+) -> MethodOutcome:
     """Canvas "Average": the mean of every score.
 
     >>> average([1, 4, 2], {}, None).value
@@ -154,12 +184,13 @@ def average(scores: Sequence[float], params: Mapping[str, int], scale: Proficien
     """
     if not scores:
         return MethodOutcome(None, {"case": "no_scores"})
-    total = ordered_sum(scores)
-    value = total / len(scores)
-    return MethodOutcome(value, {"case": "mean", "scores": list(scores), "sum": total, "value": value})
+    value, mean_detail = weighted_mean(scores, weights)
+    return MethodOutcome(value, {"case": "mean", "scores": list(scores), **mean_detail, "value": value})
 
 
-def median(scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale) -> MethodOutcome:
+def median(
+    scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale, weights: Weights = None
+) -> MethodOutcome:
     """The middle score; with an even count, halfway between the two middle scores.
 
     >>> median([1, 4, 2, 3], {}, None).value
@@ -174,7 +205,9 @@ def median(scores: Sequence[float], params: Mapping[str, int], scale: Proficienc
     return MethodOutcome(value, {"case": "median", "sorted": ordered, "middle": pair, "value": value})
 
 
-def mode(scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale) -> MethodOutcome:
+def mode(
+    scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale, weights: Weights = None
+) -> MethodOutcome:
     """The most frequent score; a tie goes to the score given most recently.
 
     >>> mode([3, 2, 2, 3], {}, None).value
@@ -194,7 +227,7 @@ def mode(scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyS
 
 
 def average_of_latest(
-    scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale
+    scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale, weights: Weights = None
 ) -> MethodOutcome:
     """The mean of the n most recent scores (of all of them when there are fewer than n).
 
@@ -205,13 +238,14 @@ def average_of_latest(
     if not scores:
         return MethodOutcome(None, {"case": "no_scores"})
     used = list(scores[-needed:])
-    total = ordered_sum(used)
-    value = total / len(used)
-    return MethodOutcome(value, {"case": "mean", "n": needed, "count": len(scores), "used": used, "sum": total,
+    value, mean_detail = weighted_mean(used, None if weights is None else weights[-needed:])
+    return MethodOutcome(value, {"case": "mean", "n": needed, "count": len(scores), "used": used, **mean_detail,
                                  "value": value})
 
 
-def power_law(scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale) -> MethodOutcome:
+def power_law(
+    scores: Sequence[float], params: Mapping[str, int], scale: ProficiencyScale, weights: Weights = None
+) -> MethodOutcome:
     """Marzano's trend: fit ln y = ln a + b ln x over x = 1..n, report a × n^b clamped to the scale.
 
     >>> from lti_tool.engine.scale import Level, ProficiencyScale
@@ -250,16 +284,17 @@ _WEIGHT = Param("weight", 1, 99, 65)
 METHODS: Mapping[str, MethodInfo] = {
     info.name: info
     for info in (
-        MethodInfo("decaying_average", "Weighted Average", (_WEIGHT,), decaying_average),
+        MethodInfo("decaying_average", "Weighted Average", (_WEIGHT,), decaying_average, weighted=True),
         MethodInfo("standard_decaying_average", "Decaying Average", (Param("weight", 50, 99, 65),),
                    standard_decaying_average),
-        MethodInfo("n_mastery", "Number of Times", (Param("n", 1, 10, 5),), n_mastery),
+        MethodInfo("n_mastery", "Number of Times", (Param("n", 1, 10, 5),), n_mastery, weighted=True),
         MethodInfo("latest", "Most Recent Score", (), latest),
         MethodInfo("highest", "Highest Score", (), highest),
-        MethodInfo("average", "Average", (), average),
+        MethodInfo("average", "Average", (), average, weighted=True),
         MethodInfo("median", "Median", (), median),
         MethodInfo("mode", "Mode", (), mode),
-        MethodInfo("average_of_latest", "Average of Most Recent", (Param("n", 1, 20, 3),), average_of_latest),
+        MethodInfo("average_of_latest", "Average of Most Recent", (Param("n", 1, 20, 3),), average_of_latest,
+                   weighted=True),
         MethodInfo("power_law", "Power Law", (), power_law),
     )
 }

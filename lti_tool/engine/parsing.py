@@ -12,7 +12,8 @@ from .result import Override
 from .scale import ProficiencyScale
 
 _EVIDENCE_FIELDS = {"student", "standard", "assignment", "assignment_id", "id", "score", "max", "points", "at",
-                    "submitted_at", "graded_at", "excused", "missing", "late", "replaces"}
+                    "submitted_at", "graded_at", "excused", "missing", "late", "replaces",
+                    "weight"}
 
 
 def parse_datetime(value: Any, where: str) -> datetime | None:
@@ -72,6 +73,7 @@ def parse_evidence(data: Any, where: str = "evidence") -> Evidence:
             excused=_flag(data.get("excused"), f"{where}.excused"),
             missing=_flag(data.get("missing"), f"{where}.missing"),
             late=_flag(data.get("late"), f"{where}.late"),
+            weight=1.0 if data.get("weight") is None else data["weight"],
         )
     except EvidenceError as error:
         if error.field.startswith(where):

@@ -65,6 +65,8 @@ def select_evidence(
             # A retake that adds evidence is worth naming; a replacing retake is named on the dropped item.
             if item.replaces is not None and item.replaces in titles and item.replaces not in replaced_by:
                 detail["retake_of"] = titles[item.replaces]
+            if item.weight != 1:
+                detail["weight"] = item.weight
             steps.append(Step("evidence", {**base, **detail, "late": item.late, "position": len(counted)}))
     return counted, steps
 

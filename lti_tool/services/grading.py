@@ -173,7 +173,7 @@ def _engine_evidence(session: Session, course_id: int, people: Sequence[int],
         if reassesses_id is not None:
             originals = by_assignment.get((record.person_id, standard_id, reassesses_id), [])
             replaces = originals[0] if originals else None
-        item = _to_engine(record, standard_id, title, replaces, points_possible)
+        item = _to_engine(record, standard_id, title, replaces, points_possible, 1.0 if weight is None else weight)
         if item is not None:
             grouped[(record.person_id, standard_id)].append(item)
     return grouped
@@ -183,14 +183,17 @@ def _evidence_id(record: EvidenceRecord) -> str:
     return f"e{record.id}"
 
 
-def _to_engine(record: EvidenceRecord, standard_id: int, title: str,
-               replaces: str | None, points_possible: float | None) -> engine.Evidence | None:
-    """One engine evidence item, or None for ungraded or unusable rows (logged, never fatal for the course)."""
+def _to_engine(record: EvidenceRecord, standard_id: int, title: str, replaces: str | None,
+               points_possible: float | None, weight: float) -> engine.Evidence | None:
+    """One engine evidence item, or None for ungraded or unusable rows (logged, never fatal for the course).
+
+    The alignment's weight rides on the item: the methods that take a mean count it that many times.
+    """
     fields: dict[str, Any] = {
         "student": str(record.person_id), "standard": str(standard_id), "assignment": title or "",
         "assignment_id": str(record.assignment_id), "id": _evidence_id(record), "replaces": replaces,
         "submitted_at": record.submitted_at, "graded_at": record.graded_at,
-        "excused": record.excused, "missing": record.missing, "late": record.late,
+        "excused": record.excused, "missing": record.missing, "late": record.late, "weight": weight,
     }
     maximum = record.max_score if record.max_score else points_possible
     if record.rubric_points is not None:

@@ -17,6 +17,7 @@ METHOD_PARAMS = st.sampled_from([
     ("median", {}), ("mode", {}), ("average_of_latest", {"n": 2}), ("power_law", {}),
 ])
 POINTS = st.sampled_from([1, 2, 3, 4, 1.5, 2.5, 3.5, 3.25])
+WEIGHTS = st.sampled_from([0.5, 2, 3, 0.1, 1.5, 10])
 
 
 @st.composite
@@ -26,8 +27,9 @@ def evidence_item(draw, student="s1", standard="8.EE.1", index=0):
              "missing": draw(st.booleans()) and draw(st.booleans()) and draw(st.booleans())}
     values = ({"points": draw(POINTS)} if kind == "rubric"
               else {"score": draw(st.integers(0, 20)), "max_score": draw(st.sampled_from([10, 20, 4]))})
+    weight = draw(WEIGHTS) if draw(st.booleans()) else 1.0
     return Evidence(student, standard, f"A{index}", submitted_at=day(draw(st.integers(0, 6))), id=f"e{index}",
-                    **values, **flags)
+                    weight=weight, **values, **flags)
 
 
 @st.composite
