@@ -4,6 +4,11 @@ Queued only after the transaction that wrote the outbox commits (`queue_run_afte
 looks for rows that are not there yet. A worker that starts, and a periodic task, queue every unacknowledged
 item again: a crash, restart or deploy loses nothing, and the claim/lease in `services.sync` keeps an item
 from being sent by two workers at once.
+
+While the LMS is down or slow, an item reschedules itself on the outbox's capped exponential backoff
+(`SBG_SYNC_RETRY_BASE_SECONDS`, `SBG_SYNC_RETRY_CAP_SECONDS`) for as long as it takes; each rescheduled
+task carries the claim count it expects, so when the sweep or another task has taken the item meanwhile,
+the older task steps aside instead of adding a second retry chain.
 """
 
 from __future__ import annotations
@@ -34,6 +39,26 @@ def lease_seconds() -> float:
         return float(DEFAULT_LEASE_SECONDS)
 
 
+def _env_seconds(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def retry_after(attempts: int) -> float:
+    """The outbox's delay before the next try after `attempts` failed rounds, with this deployment's schedule."""
+    from lti_tool.services.sync import RETRY_BASE_SECONDS, RETRY_CAP_SECONDS, retry_delay
+
+    return retry_delay(attempts, base=_env_seconds("SBG_SYNC_RETRY_BASE_SECONDS", RETRY_BASE_SECONDS),
+                       cap=_env_seconds("SBG_SYNC_RETRY_CAP_SECONDS", RETRY_CAP_SECONDS))
+
+
+def ags_timeout() -> tuple[float, float]:
+    """Connect and read time-outs of AGS calls (`SBG_AGS_TIMEOUT_SECONDS` sets the read time-out)."""
+    return 3.05, _env_seconds("SBG_AGS_TIMEOUT_SECONDS", 20.0)
+
+
 def _runtime() -> Any:
     return job_app().extensions["sbg"]
 
@@ -42,24 +67,42 @@ def _gradebooks() -> Any:
     from lti_tool.services.sync import gradebook_factory
 
     runtime = _runtime()
-    return gradebook_factory(runtime.http, runtime.service_tokens)
+    return gradebook_factory(runtime.http, runtime.service_tokens, timeout=ags_timeout())
+
+
+def _overtaken(item_id: int, expected_attempts: int | None) -> str | None:
+    """The item's status when a newer task has claimed it since this one was scheduled (None: go ahead)."""
+    if expected_attempts is None:
+        return None
+    from lti_tool.storage.models import SyncItem
+
+    with job_session() as session:
+        item = session.get(SyncItem, item_id)
+        if item is None:
+            return "missing"
+        if item.attempts != expected_attempts:
+            return item.status
+    return None
 
 
 @huey.task(retries=3, retry_delay=15)
-def send_sync_item(item_id: int) -> str:
+def send_sync_item(item_id: int, expected_attempts: int | None = None) -> str:
     """Publish one outbox item; reschedules itself on throttling/outages and when another worker holds it."""
     from lti_tool.services.sync import RetryLater, lease_left, send_item
 
     runtime = _runtime()
     lease = lease_seconds()
     with job_app().app_context():
+        overtaken = _overtaken(item_id, expected_attempts)
+        if overtaken is not None:
+            return overtaken
         for _round in range(8):
             try:
                 status = send_item(runtime.sessions, item_id, _gradebooks(), lease_seconds=lease)
             except RetryLater as retry:
                 if huey.immediate:
                     continue  # inline: the AGS client has already waited; try again now
-                send_sync_item.schedule((item_id,), delay=retry.delay)
+                send_sync_item.schedule((item_id, retry.attempts), delay=retry_after(retry.attempts))
                 return "rescheduled"
             if status == "sending" and not huey.immediate:
                 # Another sender holds it; if that sender died, take the item over when its lease ends.
@@ -72,8 +115,12 @@ def send_sync_item(item_id: int) -> str:
 
 
 @huey.task(retries=3, retry_delay=15)
-def dispatch_sync_run(run_id: int) -> int:
-    """Make sure the run's columns exist (one listing, creations), then queue (or, inline, send) its items."""
+def dispatch_sync_run(run_id: int, round_: int = 0) -> int:
+    """Make sure the run's columns exist (one listing, creations), then queue (or, inline, send) its items.
+
+    While the LMS is down the dispatch reschedules itself on the outbox's backoff, however long that takes.
+    """
+    from lti_tool.adapters.lti.ags import AgsError
     from lti_tool.services.sync import ensure_line_items, send_items, unfinished_item_ids
     from lti_tool.storage.models import Course, SyncRun
 
@@ -88,7 +135,14 @@ def dispatch_sync_run(run_id: int) -> int:
             assert course is not None
             item_ids = unfinished_item_ids(session, run_id=run_id)
             # Also with nothing to send: a renamed standard or a new scale maximum updates its column.
-            ensure_line_items(session, run.course_id, gradebooks(session, course))
+            try:
+                ensure_line_items(session, run.course_id, gradebooks(session, course))
+            except AgsError as error:
+                if not error.retryable or huey.immediate:
+                    raise
+                log.warning("sync run %s waits for the LMS: %s", run_id, error.message)
+                dispatch_sync_run.schedule((run_id, round_ + 1), delay=retry_after(round_ + 1))
+                return 0
         if huey.immediate:
             send_items(runtime.sessions, item_ids, gradebooks, lease_seconds=lease_seconds())
         else:

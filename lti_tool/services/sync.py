@@ -8,12 +8,18 @@ the level changed (Canvas appends a submission comment on every post). Sending (
 item with an atomic update and a lease, so a crashed sender's item is taken over after the lease; an item
 that may already have arrived (an earlier attempt with no recorded answer) is first checked against the
 LMS's results, so a grade never arrives twice and an acknowledged item is never sent again.
+
+An LMS that is down, slow or throttling never fails an item: it goes back to the outbox and is tried again
+after a capped exponential backoff (`retry_delay`), for as long as the outage lasts; the worker's periodic
+sweep picks up any item whose scheduled retry was lost. Only the LMS's own refusals (404, 409, 422, a
+wrong registration) fail an item, with the LMS's words, for the teacher to see.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -56,8 +62,11 @@ OVERALL_RESOURCE_ID = "sbg-overall"
 COLUMN_CHOICES = ("standards", "overall", "both")
 #: A sender that has not answered within this many seconds is presumed dead; its item is taken over.
 DEFAULT_LEASE_SECONDS = 300
-#: Rounds of retryable failures (each round already retried inside the AGS client) before an item fails.
+#: Rounds an inline sender (`send_items`) tries an item before leaving it pending for the worker's sweep.
 MAX_ROUNDS = 4
+#: Outbox retry schedule after a retryable failure: base * 2^(round-1), capped, with jitter (seconds).
+RETRY_BASE_SECONDS = 5.0
+RETRY_CAP_SECONDS = 60.0
 LEARNER_ROLE = "student"
 OPEN_STATUSES = ("pending", "sending")
 #: `session.info` key listing runs planned in this transaction, to dispatch after it commits.
@@ -268,10 +277,13 @@ def course_has_gradebook(session: Session, course_id: int) -> bool:
 # ---------------------------------------------------------------------------
 
 GradebookFactory = Callable[[Session, Course], AgsGradebook]
+#: Connect and read time-outs of AGS calls (seconds).
+AGS_TIMEOUT = (3.05, 20.0)
 
 
 def gradebook_factory(http: requests.Session, tokens: ServiceTokenCache,
-                      pacers: PacerRegistry = PACERS) -> GradebookFactory:
+                      pacers: PacerRegistry = PACERS,
+                      timeout: tuple[float, float] = AGS_TIMEOUT) -> GradebookFactory:
     """Build AGS clients for courses, sharing one keep-alive session, token cache and pacer per platform client."""
 
     def build(session: Session, course: Course) -> AgsGradebook:
@@ -285,7 +297,7 @@ def gradebook_factory(http: requests.Session, tokens: ServiceTokenCache,
                             client=ServiceClient(platform.issuer, platform.client_id, platform.token_url),
                             lineitems_url=course.ags_lineitems_url,
                             pacer=pacers.pacer(platform.issuer, platform.client_id),
-                            scopes=course.ags_scopes or (), lms_name=name)
+                            scopes=course.ags_scopes or (), lms_name=name, timeout=timeout)
 
     return build
 
@@ -381,11 +393,25 @@ def _ref(row: SyncLineItem) -> LineItemRef:
 
 
 class RetryLater(Exception):
-    """The LMS could not take the score now (throttled, down, timed out); send it again after `delay`."""
+    """The LMS could not take the score now (throttled, down, timed out); send it again after `delay`.
 
-    def __init__(self, message: str, delay: float) -> None:
+    `attempts` is the item's claim count when it was released, so a scheduler can compute its own delay and
+    recognise a retry that another sender has overtaken.
+    """
+
+    def __init__(self, message: str, delay: float, attempts: int = 0) -> None:
         super().__init__(message)
         self.delay = delay
+        self.attempts = attempts
+
+
+def retry_delay(attempts: int, *, base: float = RETRY_BASE_SECONDS, cap: float = RETRY_CAP_SECONDS) -> float:
+    """Seconds before the next try after `attempts` failed rounds: capped exponential with equal jitter.
+
+    Half the delay is fixed, half random, so the items of one outage spread out instead of returning together.
+    """
+    ceiling = min(cap, base * 2 ** max(attempts - 1, 0))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security
 
 
 @dataclass(frozen=True)
@@ -535,12 +561,12 @@ def _finish(session: Session, item: SyncItem, status: str, lms_status: int | Non
 
 
 def _release(session: Session, item: SyncItem, message: str) -> str:
-    """Give a retryable item back to the queue (or fail it after MAX_ROUNDS) and ask the caller to retry."""
-    if item.attempts >= MAX_ROUNDS:
-        return _finish(session, item, "failed", None, message)
+    """Give a retryable item back to the outbox and ask the caller to retry it later (never fail it: an LMS
+    outage ends, and a grade dropped because it lasted longer than a fixed number of tries would be lost)."""
+    attempts = item.attempts
     item.status, item.claimed_at, item.lms_message = "pending", None, message[:2000]
     session.commit()
-    raise RetryLater(message, delay=min(300.0, 5.0 * 2 ** item.attempts))
+    raise RetryLater(message, delay=retry_delay(attempts), attempts=attempts)
 
 
 def retry_failed(session: Session, course_id: int) -> list[int]:
@@ -583,7 +609,7 @@ def send_items(sessions: sessionmaker[Session], item_ids: Iterable[int], gradebo
                 return send_item(sessions, item_id, gradebooks, lease_seconds=lease_seconds)
             except RetryLater:
                 continue  # the AGS client already waited out its backoff; take the item again
-        return "failed"
+        return "pending"  # still in the outbox: the worker's sweep sends it once the LMS answers again
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sbg-sync") as pool:
         for status in pool.map(one, list(item_ids)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from urllib.parse import urlencode
 from werkzeug.wrappers import Request, Response
 
 from tests.fakes.server import FakeHttpServer, Fault, json_response
+from tests.lti_platform.faults import Outage
 
 THROTTLE_BODY = "403 Forbidden (Rate Limit Exceeded)\n"
 INVALID_TOKEN_BODY = {"errors": [{"message": "Invalid access token."}]}
@@ -166,6 +168,8 @@ class FakeCanvas(FakeHttpServer):
         self.rate_limit_remaining: list[float] = []  # values handed out one per request, last one repeats
         self.revoked: list[str] = []
         self._responses = 0
+        self.outage: Outage | None = None  # a window in which every request gets 5xx or hangs (see Outage)
+        self.outage_hits = 0
 
     # -- scripting ---------------------------------------------------------
 
@@ -244,7 +248,13 @@ class FakeCanvas(FakeHttpServer):
     # -- routes ------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
-        """Route one request."""
+        """Route one request (unless an outage window answers it first)."""
+        outage = self.outage
+        if outage is not None and outage.active():
+            self.outage_hits += 1
+            if outage.mode == "5xx":
+                return Response("<html>Service Unavailable</html>", status=outage.status, content_type="text/html")
+            time.sleep(outage.hang)  # the client has given up by now; the answer goes nowhere
         path = request.path.rstrip("/")
         if path == "/login/oauth2/auth" and request.method == "GET":
             return self._authorize(request)

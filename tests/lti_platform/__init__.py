@@ -41,7 +41,7 @@ from .claims import (
 )
 from .deep_linking import DeepLinkResponse
 from .driver import LaunchDriver, LaunchError, LaunchResult, Step, parse_form
-from .faults import Faults, ScriptedAnswer
+from .faults import Faults, Outage, ScriptedAnswer
 from .keys import SigningKey
 from .launch import PreparedLaunch
 from .nrps import MEMBERSHIP_CONTAINER_TYPE
@@ -56,7 +56,7 @@ __all__ = [
     "PROFILES", "RESULT_CONTAINER_TYPE", "ROLES", "SCOPE_LINEITEM", "SCOPE_LINEITEM_READONLY", "SCOPE_NRPS",
     "SCOPE_RESULT_READONLY", "SCOPE_SCORE", "SCORE_TYPE", "THROTTLED_BODY",
     "AccessToken", "AgsStore", "CanvasThrottle", "Course", "DeepLinkResponse", "Faults", "LaunchDriver",
-    "LaunchError", "LaunchResult", "LeakyBucket", "LineItem", "LtiPlatform", "ManualClock", "Member",
+    "LaunchError", "LaunchResult", "LeakyBucket", "LineItem", "LtiPlatform", "ManualClock", "Member", "Outage",
     "PreparedLaunch", "RecordedRequest", "RegistrationInvite", "Result", "ScorePost", "ScriptedAnswer",
     "SigningKey", "Stats", "Step", "ToolRegistration", "User", "parse_form", "roles_for",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,7 @@ class ScorePost:
     body: dict[str, Any]
     status: int
     applied: bool
+    at: float = field(default_factory=time.time)  # when the platform stored (or refused) it
 
 
 @dataclass

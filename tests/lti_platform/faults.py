@@ -1,8 +1,9 @@
-"""Fault injection for service endpoints: added latency and a queue of scripted answers."""
+"""Fault injection for service endpoints: added latency, a queue of scripted answers, and outage windows."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,13 +52,56 @@ class ScriptedAnswer:
                                                        "Content-Type": "application/json"}, endpoint=endpoint)
 
 
+OUTAGE_MODES = ("5xx", "timeout")
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A time window in which the LMS is down: every request arriving in it gets a 5xx (mode "5xx") or is held
+    `hang` seconds, longer than the client waits, and then processed normally (mode "timeout": the LMS did the
+    work but the client had given up, so a score it POSTed may be stored)."""
+
+    mode: str
+    starts_at: float  # time.time()
+    ends_at: float
+    hang: float = 0.0
+    status: int = 503
+    endpoints: frozenset[str] | None = None  # None: every service endpoint (token, AGS, NRPS)
+
+    @classmethod
+    def starting_now(cls, mode: str, seconds: float, *, hang: float = 0.0, status: int = 503,
+                     endpoints: frozenset[str] | None = None) -> "Outage":
+        """An outage of `seconds` from now."""
+        if mode not in OUTAGE_MODES:
+            raise ValueError(f"unknown outage mode {mode!r}; use one of {OUTAGE_MODES}")
+        now = time.time()
+        return cls(mode, now, now + seconds, hang, status, endpoints)
+
+    def active(self, at: float | None = None) -> bool:
+        """Whether the window covers `at` (default: now)."""
+        moment = time.time() if at is None else at
+        return self.starts_at <= moment < self.ends_at
+
+    def applies_to(self, endpoint: str) -> bool:
+        """Whether this endpoint kind is down during the window."""
+        return self.endpoints is None or endpoint in self.endpoints
+
+    def answer(self) -> ScriptedAnswer:
+        """What a request arriving in the window gets."""
+        if self.mode == "timeout":
+            return ScriptedAnswer.slow(self.hang)
+        return ScriptedAnswer(self.status, "Service Unavailable" if self.status == 503 else "Internal Server Error")
+
+
 @dataclass
 class Faults:
-    """Knobs: latency per request, scripted answers, and expiry of every access token issued so far."""
+    """Knobs: latency per request, scripted answers, an outage window, and expiry of every access token."""
 
     latency: float = 0.0
+    outage: Outage | None = None
     _script: deque[ScriptedAnswer] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    outage_hits: int = 0  # requests that arrived during the outage window
 
     def script(self, *answers: ScriptedAnswer) -> None:
         """Queue answers; each is used once, in order, by the next request it applies to."""
@@ -65,10 +109,11 @@ class Faults:
             self._script.extend(answers)
 
     def clear(self) -> None:
-        """Drop every queued answer and the latency."""
+        """Drop every queued answer, the outage and the latency."""
         with self._lock:
             self._script.clear()
             self.latency = 0.0
+            self.outage = None
 
     def pending(self) -> int:
         """How many scripted answers are still queued."""
@@ -76,8 +121,12 @@ class Faults:
             return len(self._script)
 
     def next_for(self, endpoint: str) -> ScriptedAnswer | None:
-        """Take the first queued answer that applies to `endpoint`."""
+        """The outage's answer while one is on, else take the first queued answer that applies to `endpoint`."""
         with self._lock:
+            outage = self.outage
+            if outage is not None and outage.applies_to(endpoint) and outage.active():
+                self.outage_hits += 1
+                return outage.answer()
             for answer in self._script:
                 if answer.endpoint in (None, endpoint):
                     self._script.remove(answer)

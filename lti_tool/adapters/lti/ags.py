@@ -5,6 +5,11 @@ items) or received in a launch's AGS claim, never to a URL built by hand: Moodle
 tool reach an ordinary grade item whose instance number collides with one of the tool's, so a guessed URL
 could overwrite a teacher's grade. Every call goes through the platform client's pacer (see `pacing`), uses
 the cached service token (a 401 drops it and retries once) and the shared keep-alive session.
+
+A POST (a score, a new column) is sent again here only when the LMS certainly did not take it (refused
+connection, 502/503, throttled). After a read time-out, a dropped connection, a 500 or a 504 the LMS may
+have stored it, so the error goes back to the caller as retryable and *in doubt*: the sync outbox reads the
+LMS's results (or lists the columns) before it sends again, so a grade is never delivered twice.
 """
 
 from __future__ import annotations
@@ -51,16 +56,43 @@ class ScoreAnswer:
     message: str
 
 
+#: Answers after which a POST may have been stored (the gateway gave up, the application may not have).
+IN_DOUBT_STATUSES = frozenset({500, 504})
+
+
 class AgsError(Exception):
-    """An AGS call failed; `retryable` says whether sending again later may succeed."""
+    """An AGS call failed; `retryable` says whether sending again later may succeed, `in_doubt` whether the
+    LMS may already have applied it (a POST that timed out)."""
 
     def __init__(self, message: str, *, status: int | None = None, lms_message: str = "",
-                 retryable: bool = False) -> None:
+                 retryable: bool = False, in_doubt: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.lms_message = lms_message
         self.retryable = retryable
+        self.in_doubt = in_doubt
+
+
+def is_transient_token_failure(error: ServiceAuthError) -> bool:
+    """Whether a failed token request was the token endpoint being down, slow or throttled (worth retrying),
+    not a refusal of the registration (a wrong client id or key fails every time)."""
+    cause = error.__cause__
+    if isinstance(cause, requests.HTTPError):
+        status = cause.response.status_code if cause.response is not None else 0
+        return status >= 500 or status == 429
+    return isinstance(cause, requests.RequestException)
+
+
+def _request_may_have_arrived(exc: requests.RequestException) -> bool:
+    """False only when the connection was never made, so the request cannot have reached the LMS."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        text = str(exc).lower()
+        return not any(sign in text for sign in ("refused", "newconnectionerror", "name or service not known",
+                                                 "failed to establish"))
+    return True
 
 
 def service_url(item_url: str, suffix: str) -> str:
@@ -187,14 +219,17 @@ class AgsGradebook:
     def _send(self, method: str, url: str, *, json: Any = None, content_type: str | None = None,
               accept: str | None = None) -> requests.Response:
         """One AGS call with token, pacing and retries; returns the final answer (not raised) unless retries ran out."""
-        refreshed = auth_failed = False
+        refreshed = auth_failed = transient_auth = False
         last_problem = ""
+        # A POST is not idempotent: never send it again after a failure that may have reached the LMS.
+        once_in_doubt = method.upper() == "POST"
         for attempt in range(1, self.max_attempts + 1):
             try:
                 token = self.tokens.token(self.client, self.scopes)
             except ServiceAuthError as error:
                 # A token endpoint can be throttled or down too; a wrong registration fails every attempt.
                 last_problem, auth_failed = error.message, True
+                transient_auth = is_transient_token_failure(error)
                 self.pacer.pause(None, attempt)
                 continue
             auth_failed = False
@@ -209,6 +244,9 @@ class AgsGradebook:
                     last_problem = f"{self.lms_name} did not answer in time" if isinstance(exc, requests.Timeout) \
                         else f"{self.lms_name} could not be reached"
                     self.pacer.pause(None, attempt)
+                    if once_in_doubt and _request_may_have_arrived(exc):
+                        raise AgsError(f"{last_problem}; it will be checked and tried again later.",
+                                       retryable=True, in_doubt=True) from exc
                     continue
                 self.pacer.observe_remaining(response.headers.get("X-Rate-Limit-Remaining"))
             if response.status_code == 401 and not refreshed:
@@ -222,9 +260,12 @@ class AgsGradebook:
             if response.status_code >= 500:
                 self.pacer.pause(parse_retry_after(response), attempt)
                 last_problem = f"{self.lms_name} had a server error ({response.status_code})"
+                if once_in_doubt and response.status_code in IN_DOUBT_STATUSES:
+                    raise AgsError(f"{last_problem}; it will be checked and tried again later.",
+                                   status=response.status_code, retryable=True, in_doubt=True)
                 continue
             return response
-        if auth_failed:
+        if auth_failed and not transient_auth:
             raise AgsError(last_problem)
         raise AgsError(f"{last_problem}; it will be tried again later.", retryable=True)
 
