@@ -11,6 +11,7 @@ import base64
 import hashlib
 import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ from lti_tool.adapters.canvas_oauth import (
     CanvasToken,
     RefreshingAccessToken,
 )
-from lti_tool.adapters.http import LmsUnauthorized
+from lti_tool.adapters.http import HttpSettings, LmsError, LmsUnauthorized, RetrySettings
 from lti_tool.storage.models import (
     CanvasGrant,
     Course,
@@ -165,6 +166,106 @@ def set_moodle_ws_token(session: Session, box: SecretBox, platform: Platform, *,
                  entity="platform", entity_id=platform.id, before=before,
                  after={"api_url": record.api_url, "token": "(replaced)"})
     return record
+
+
+@dataclass(frozen=True)
+class CredentialRemoval:
+    """What removing a platform's credential did: whether one was set, and the teachers' grants it ended."""
+
+    removed: bool
+    grants_deleted: int = 0
+    grants_revoked: int = 0  # of those, how many Canvas confirmed revoked (the rest were only deleted here)
+
+
+#: Revoking at Canvas when a key is removed is best effort: one quick try per grant, never a long retry loop.
+REVOKE_HTTP = HttpSettings(connect_timeout=5.0, read_timeout=10.0, retry=RetrySettings(max_attempts=1))
+#: Grants revoked at Canvas at the same time (each is one short HTTP call) when a key is removed.
+REVOKE_PARALLEL = 8
+
+
+def _platform_in_scope(session: Session, platform_id: int, district_id: int | None, product: str) -> Platform:
+    """The platform, if it is of `product` and (when `district_id` is given) of that district; else NotFound."""
+    platform = session.get(Platform, platform_id)
+    if platform is None or platform.product != product or (district_id is not None
+                                                            and platform.district_id != district_id):
+        raise NotFound(f"There is no {product.capitalize()} platform {platform_id} in your district.")
+    return platform
+
+
+def _credential(session: Session, platform_id: int, kind: str) -> LmsApiCredential | None:
+    return session.scalar(select(LmsApiCredential).where(LmsApiCredential.platform_id == platform_id,
+                                                        LmsApiCredential.kind == kind))
+
+
+def _revoke_quietly(oauth: CanvasOAuth, token: CanvasToken) -> bool:
+    """Revoke one token at Canvas; False (logged) when Canvas could not be reached or refused."""
+    try:
+        oauth.revoke(token)
+    except LmsError as error:
+        log.warning("could not revoke a Canvas grant while removing the developer key: %s", error.message)
+        return False
+    return True
+
+
+def _revoke_all(box: SecretBox, key: CanvasApiKey | None, grants: list[CanvasGrant], tool_base_url: str) -> int:
+    """Revoke the grants at Canvas side by side (no database work here); returns how many Canvas accepted."""
+    if key is None or not grants:
+        return 0
+    jobs: list[tuple[CanvasOAuth, CanvasToken]] = []
+    for grant in grants:
+        try:
+            token = grant_token(grant, box)
+        except ServiceError:
+            continue  # unreadable (SECRET_KEY changed): it can only be deleted
+        config = canvas_oauth(key, grant.api_url, tool_base_url).config
+        jobs.append((CanvasOAuth(config, http_settings=REVOKE_HTTP), token))
+    with ThreadPoolExecutor(max_workers=REVOKE_PARALLEL) as pool:
+        return sum(pool.map(lambda job: _revoke_quietly(*job), jobs))
+
+
+def remove_canvas_api_key(session: Session, box: SecretBox, platform_id: int, *, district_id: int | None,
+                          actor: str, tool_base_url: str) -> CredentialRemoval:
+    """Delete a Canvas platform's API developer key and every teacher's grant made with it; audited.
+
+    Grants cannot be refreshed without the key, so each is revoked at Canvas (best effort: an unreachable Canvas
+    does not stop the removal) and always deleted here. Pulled scores stay. `district_id` None is the operator
+    (CLI); otherwise another district's platform is NotFound.
+    """
+    platform = _platform_in_scope(session, platform_id, district_id, "canvas")
+    record = _credential(session, platform.id, CANVAS_API)
+    if record is None:
+        return CredentialRemoval(removed=False)
+    grants = list(session.scalars(select(CanvasGrant).where(CanvasGrant.platform_id == platform.id)
+                                  .order_by(CanvasGrant.id)))
+    try:
+        key: CanvasApiKey | None = CanvasApiKey(record.client_id, box.decrypt(record.secret_encrypted),
+                                                record.api_url)
+    except ServiceError:
+        key = None  # the key itself is unreadable: nothing can be revoked, everything is still deleted
+    revoked = _revoke_all(box, key, grants, tool_base_url)
+    for grant in grants:
+        disconnect(session, box, grant, None, district_id=platform.district_id, actor=actor)
+    audit.record(session, district_id=platform.district_id, actor=actor, action="canvas_api.remove",
+                 entity="platform", entity_id=platform.id,
+                 before={"client_id": record.client_id, "api_url": record.api_url},
+                 after={"grants_deleted": len(grants), "grants_revoked": revoked})
+    session.delete(record)
+    session.flush()
+    return CredentialRemoval(removed=True, grants_deleted=len(grants), grants_revoked=revoked)
+
+
+def remove_moodle_ws_token(session: Session, platform_id: int, *, district_id: int | None,
+                           actor: str) -> CredentialRemoval:
+    """Delete a Moodle platform's web-service token; audited. Pulled grades stay; pulls stop until a new one."""
+    platform = _platform_in_scope(session, platform_id, district_id, "moodle")
+    record = _credential(session, platform.id, MOODLE_WS)
+    if record is None:
+        return CredentialRemoval(removed=False)
+    audit.record(session, district_id=platform.district_id, actor=actor, action="moodle_ws.remove",
+                 entity="platform", entity_id=platform.id, before={"api_url": record.api_url}, after=None)
+    session.delete(record)
+    session.flush()
+    return CredentialRemoval(removed=True)
 
 
 def has_credential(session: Session, platform_id: int, kind: str) -> bool:
@@ -336,9 +437,10 @@ def disconnect(session: Session, box: SecretBox, grant: CanvasGrant, oauth: Canv
 
 
 __all__ = [
-    "CALLBACK_PATH", "CanvasApiKey", "MoodleWsToken", "SecretBox", "begin_connect", "canvas_api_key",
+    "CALLBACK_PATH", "CanvasApiKey", "CredentialRemoval", "MoodleWsToken", "SecretBox", "begin_connect", "canvas_api_key",
     "canvas_api_url", "canvas_oauth", "consume_state", "course_grant", "disconnect", "grant_of", "grant_token",
     "has_credential",
-    "mark_needs_reconnect", "moodle_ws_token", "platform_by_name", "save_grant", "set_canvas_api_key",
+    "mark_needs_reconnect", "moodle_ws_token", "platform_by_name", "remove_canvas_api_key",
+    "remove_moodle_ws_token", "save_grant", "set_canvas_api_key",
     "set_moodle_ws_token", "token_source",
 ]

@@ -73,8 +73,17 @@ def _page(error: str = "", error_platform: int | None = None, status: int = 200)
         "admin/platforms.html", platforms=platforms, district=district_name(), product_names=PRODUCT_NAMES,
         credentials=_credential_states([platform.id for platform in platforms]),
         callback_url=runtime().settings.base_url.rstrip("/") + lms_credentials.CALLBACK_PATH,
-        saved=request.args.get("saved", type=int), error=error, error_platform=error_platform, kept=kept)
+        saved=request.args.get("saved", type=int), removed=_removal_notice(), error=error, error_platform=error_platform, kept=kept)
     return (page, status) if status != 200 else page
+
+
+def _removal_notice() -> dict[str, int] | None:
+    """What the last Remove did, from the redirect's query string, for the platform's section."""
+    platform_id = request.args.get("removed", type=int)
+    if platform_id is None:
+        return None
+    return {"platform_id": platform_id, "nothing": request.args.get("nothing", 0, type=int),
+            "grants": request.args.get("grants", 0, type=int), "revoked": request.args.get("revoked", 0, type=int)}
 
 
 @bp.get("/platforms")
@@ -86,6 +95,13 @@ def platforms_index():  # type: ignore[no-untyped-def]
 
 def _saved(platform: Platform) -> BaseResponse:
     return redirect(session_url("admin.platforms_index", saved=platform.id, _anchor=f"platform-{platform.id}"))
+
+
+def _removed(platform: Platform, removal: lms_credentials.CredentialRemoval) -> BaseResponse:
+    """Back to the platform's section, saying what the removal did (counts ride in the URL, no secrets)."""
+    values = {"removed": platform.id, "nothing": 1} if not removal.removed else {
+        "removed": platform.id, "grants": removal.grants_deleted, "revoked": removal.grants_revoked}
+    return redirect(session_url("admin.platforms_index", _anchor=f"platform-{platform.id}", **values), code=303)
 
 
 @bp.post("/platforms/<int:platform_id>/canvas-api")
@@ -116,3 +132,22 @@ def moodle_ws_save(platform_id: int):  # type: ignore[no-untyped-def]
         db().rollback()
         return _page(str(error), platform_id, status=400)
     return _saved(platform)
+
+
+@bp.post("/platforms/<int:platform_id>/canvas-api/remove")
+@require_role("admin")
+def canvas_api_remove(platform_id: int) -> BaseResponse:
+    """Remove a Canvas platform's API developer key; teachers' Canvas grants made with it are revoked and deleted."""
+    platform = _own_platform(platform_id, "canvas")
+    removal = lms_credentials.remove_canvas_api_key(db(), _box(), platform.id, district_id=district_id(),
+                                                    actor=actor(), tool_base_url=runtime().settings.base_url)
+    return _removed(platform, removal)
+
+
+@bp.post("/platforms/<int:platform_id>/moodle-ws/remove")
+@require_role("admin")
+def moodle_ws_remove(platform_id: int) -> BaseResponse:
+    """Remove a Moodle platform's web-service token."""
+    platform = _own_platform(platform_id, "moodle")
+    removal = lms_credentials.remove_moodle_ws_token(db(), platform.id, district_id=district_id(), actor=actor())
+    return _removed(platform, removal)
