@@ -213,6 +213,9 @@ class AssignDetails:
 
     activities: dict[str, AssignActivity] = field(default_factory=dict)  # by course module id
     submissions: dict[tuple[str, str], AssignSubmission] = field(default_factory=dict)  # (assign id, user id)
+    # Assignments whose submissions Moodle listed (possibly none); only these get late and missing flags, since
+    # an assignment it would not list (no access, function missing) would make every student look missing.
+    submissions_listed: set[str] = field(default_factory=set)
     extensions: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (assign id, user id)
     notes: list[str] = field(default_factory=list)
 
@@ -286,7 +289,8 @@ def apply_assign_details(assignments: Sequence[LmsAssignment], grades: Sequence[
     """Give assignment grade items their due date and description, and their grades the late and missing flags.
 
     Grade items map to activities by course module id. Team-submission activities keep their due date but get
-    no per-student flags: their submissions belong to groups, which the grade report does not name.
+    no per-student flags: their submissions belong to groups, which the grade report does not name. Neither do
+    activities whose submissions Moodle did not list.
     """
     by_item: dict[str, AssignActivity] = {}
     updated_items = []
@@ -296,7 +300,7 @@ def apply_assign_details(assignments: Sequence[LmsAssignment], grades: Sequence[
             updated_items.append(item)
             continue
         updated_items.append(replace(item, due_at=activity.due_at, description=activity.description))
-        if not activity.team_submission:
+        if not activity.team_submission and activity.assign_id in details.submissions_listed:
             by_item[item.lms_id] = activity
     updated_grades = [_with_submission_details(grade, by_item[grade.assignment_lms_id], details, now)
                       if grade.assignment_lms_id in by_item else grade for grade in grades]
@@ -425,8 +429,10 @@ class MoodleClient:
                       if str(course.get("id")) == str(course_id) for raw in course.get("assignments") or []]
         return activities, _warning_notes(body, "the course's assignments", frozenset())
 
-    def list_assign_submissions(self, assign_ids: Sequence[str]) -> tuple[list[AssignSubmission], list[str]]:
-        """The latest submission of every student to these assignments, in one call."""
+    def list_assign_submissions(self, assign_ids: Sequence[str]) -> tuple[set[str], list[AssignSubmission],
+                                                                         list[str]]:
+        """The latest submission of every student to these assignments, in one call; also which assignments
+        Moodle answered for (it leaves out those the service user may not grade, with a warning)."""
         body = self.call(MoodleFunction.ASSIGNMENT_SUBMISSIONS, assignmentids=list(assign_ids))
         if not isinstance(body, dict) or not isinstance(body.get("assignments"), list):
             raise LmsBadResponse("Moodle's submission list has no assignments list.")
@@ -434,8 +440,9 @@ class MoodleClient:
                                   status=str(raw.get("status") or ""), modified_at=_timestamp(raw.get("timemodified")))
                  for entry in body["assignments"] for raw in entry.get("submissions") or []
                  if raw.get("userid")]  # userid 0 is a team's submission
+        listed = {str(entry["assignmentid"]) for entry in body["assignments"]}
         # Warning 3 only says an assignment has no submissions yet.
-        return found, _warning_notes(body, "the submissions", frozenset({"3"}))
+        return listed, found, _warning_notes(body, "the submissions", frozenset({"3"}))
 
     def list_assign_extensions(self, assign_ids: Sequence[str]) -> tuple[dict[tuple[str, str], datetime], list[str]]:
         """Extension due dates granted to students on these assignments, in one call."""
@@ -471,14 +478,14 @@ class MoodleClient:
         if not assign_ids:
             return details
         try:
-            submissions, notes = self.list_assign_submissions(assign_ids)
+            details.submissions_listed, submissions, notes = self.list_assign_submissions(assign_ids)
             details.submissions = {(s.assign_id, s.student_id): s for s in submissions}
             details.notes.extend(notes)
         except LmsError as error:
             _raise_unless_refusal(error)
             details.notes.append(_missing_part_note(MoodleFunction.ASSIGNMENT_SUBMISSIONS,
                                                     "submission times, late and missing flags", error))
-            return details  # without submissions, every past-due item would look missing: flag nothing
+            return details  # submissions_listed stays empty: no flag is guessed
         try:
             details.extensions, notes = self.list_assign_extensions(assign_ids)
             details.notes.extend(notes)

@@ -1,11 +1,14 @@
 """A Moodle-shaped web-service server: REST protocol, errors as HTTP 200 exception objects, grade report data.
 
 Shapes follow the return structures of `gradereport_user_get_grade_items`, `core_enrol_get_enrolled_users`,
-`core_competency_list_course_competencies` and `core_competency_list_course_module_competencies`.
+`core_competency_list_course_competencies`, `core_competency_list_course_module_competencies`,
+`mod_assign_get_assignments`, `mod_assign_get_submissions` and `mod_assign_get_user_flags` (with their
+`warnings` arrays: item, itemid, warningcode as a string, message).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,9 +31,49 @@ def competency(competency_id: int, idnumber: str) -> dict[str, Any]:
             "usermodified": 2}
 
 
+#: The sample assignment's due date (Unix seconds): student 1 hands in on it, students 2 and 3 after it.
+DUE_DATE = 1757000000
+#: Student 3's extension on the sample assignment, so their hand-in is not late.
+EXTENSION_DATE = 1757100000
+
+
+def assign_activity(assign_id: int, cmid: int, course_id: int, name: str, *, duedate: int = 0,
+                    cutoffdate: int = 0, nosubmissions: int = 0, teamsubmission: int = 0) -> dict[str, Any]:
+    """An assignment as mod_assign_get_assignments returns it (intro shown, online text submissions)."""
+    return {"id": assign_id, "cmid": cmid, "course": course_id, "name": name, "nosubmissions": nosubmissions,
+            "submissiondrafts": 0, "sendnotifications": 0, "sendlatenotifications": 0,
+            "sendstudentnotifications": 1, "duedate": duedate, "allowsubmissionsfromdate": 0, "grade": 20,
+            "timemodified": 1756000000, "completionsubmit": 0, "cutoffdate": cutoffdate,
+            "gradingduedate": 0, "teamsubmission": teamsubmission, "requireallteammemberssubmit": 0,
+            "teamsubmissiongroupingid": 0, "blindmarking": 0, "hidegrader": 0, "revealidentities": 0,
+            "attemptreopenmethod": "untilpass", "maxattempts": -1, "markingworkflow": 0, "markingallocation": 0,
+            "requiresubmissionstatement": 0, "preventsubmissionnotingroup": 0,
+            "configs": [{"plugin": "onlinetext", "subtype": "assignsubmission", "name": "enabled", "value": "1"},
+                        {"plugin": "comments", "subtype": "assignfeedback", "name": "enabled", "value": "1"}],
+            "intro": f"<p>{name}</p>", "introformat": 1, "introfiles": [], "introattachments": []}
+
+
+def submission(submission_id: int, userid: int, status: str, timemodified: int, *,
+               graded: bool = True) -> dict[str, Any]:
+    """A submission (latest attempt) as mod_assign_get_submissions returns it."""
+    return {"id": submission_id, "userid": userid, "attemptnumber": 0, "timecreated": timemodified - 600,
+            "timemodified": timemodified, "status": status, "groupid": 0,
+            "plugins": [{"type": "onlinetext", "name": "Online text",
+                         "fileareas": [{"area": "submissions_onlinetext", "files": []}],
+                         "editorfields": [{"name": "onlinetext", "description": "Online text",
+                                           "text": "<p>My answer</p>", "format": 1}]}],
+            "gradingstatus": "graded" if graded else "notgraded"}
+
+
+def user_flag(flag_id: int, userid: int, *, extensionduedate: int = 0) -> dict[str, Any]:
+    """A user flag record as mod_assign_get_user_flags returns it."""
+    return {"id": flag_id, "userid": userid, "locked": 0, "mailed": 0, "extensionduedate": extensionduedate,
+            "workflowstate": "", "allocatedmarker": 0}
+
+
 @dataclass
 class MoodleCourseData:
-    """One course: students, grade items, grades and competency links."""
+    """One course: students, grade items, grades, competency links and assignment activities."""
 
     course_id: int
     students: list[dict[str, Any]]
@@ -38,6 +81,13 @@ class MoodleCourseData:
     grades: dict[tuple[int, int], dict[str, Any]]  # (userid, itemid) -> graderaw / timestamps
     competencies: list[dict[str, Any]] = field(default_factory=list)
     module_competencies: dict[int, list[int]] = field(default_factory=dict)  # cmid -> competency ids
+    assignments: list[dict[str, Any]] = field(default_factory=list)  # mod_assign_get_assignments entries
+    submissions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # assign id -> latest attempts
+    user_flags: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # assign id -> flag records
+
+    def student_submission(self, assign_id: int, userid: int) -> dict[str, Any] | None:
+        """A student's submission record to an assignment, if Moodle has one."""
+        return next((s for s in self.submissions.get(assign_id, []) if s["userid"] == userid), None)
 
 
 def build_course(course_id: int = 7, *, students: int = 3) -> MoodleCourseData:
@@ -73,7 +123,27 @@ def build_course(course_id: int = 7, *, students: int = 3) -> MoodleCourseData:
         grades[(person_id, 13)] = {"graderaw": 5.0 if n else 6.0, "gradedatesubmitted": None,
                                       "gradedategraded": 1757300000}
     competencies = [competency(71, "CCSS.Math.Content.6.RP.A.3"), competency(72, "CCSS.Math.Content.7.RP.A.2")]
-    return MoodleCourseData(course_id, people, items, grades, competencies, {51: [71], 52: [71, 72]})
+    # Item 11 is assignment 1 (cmid 51): handed in at gradedatesubmitted, due at DUE_DATE; student 3 has an
+    # extension, so only student 2 is late.
+    assignments = [assign_activity(1, 51, course_id, "Ratio tables (6.RP.A.3)", duedate=DUE_DATE)]
+    submissions = {1: [submission(600 + n, person["id"], "submitted", grades[(person["id"], 11)]["gradedatesubmitted"])
+                       for n, person in enumerate(people[:students])]}
+    flags = {1: [user_flag(700 + n, person["id"], extensionduedate=EXTENSION_DATE if n == 2 else 0)
+                 for n, person in enumerate(people[:students])]}
+    return MoodleCourseData(course_id, people, items, grades, competencies, {51: [71], 52: [71, 72]},
+                            assignments, submissions, flags)
+
+
+def _id_list(params: Any, name: str) -> list[int]:
+    """Moodle's bracketed list parameter (`name[0]=1&name[1]=2`) as ints, in index order."""
+    pattern = re.compile(rf"^{re.escape(name)}\[(\d+)\]$")
+    indexed = [(int(found.group(1)), int(params[key])) for key in params if (found := pattern.match(key))]
+    return [value for _, value in sorted(indexed)]
+
+
+def warning(item: str, itemid: int, code: str, message: str) -> dict[str, Any]:
+    """One entry of an external_warnings array."""
+    return {"item": item, "itemid": itemid, "warningcode": code, "message": message}
 
 
 class FakeMoodle(FakeHttpServer):
@@ -88,6 +158,11 @@ class FakeMoodle(FakeHttpServer):
         self.courses: dict[int, MoodleCourseData] = {}
         self.functions = functions  # None: every function is in the service
         self.competencies_enabled = True
+        # The service user is not enrolled in any course: mod_assign_get_assignments only answers with
+        # includenotenrolledcourses=1 (Moodle then checks course access instead of enrolment).
+        self.service_user_enrolled = False
+        # The service user's role lacks mod/assign:grade: submissions and user flags answer with warning 1.
+        self.can_grade_assignments = True
 
     def add_course(self, course: MoodleCourseData) -> MoodleCourseData:
         """Serve this course."""
@@ -184,3 +259,57 @@ class FakeMoodle(FakeHttpServer):
                         for c in course.competencies if c["id"] in linked]
         return {"exception": "dml_missing_record_exception", "errorcode": "invalidrecord",
                 "message": "Can't find data record in database table course_modules."}
+
+    # -- mod_assign ---------------------------------------------------------------------------------------
+
+    def _fn_mod_assign_get_assignments(self, params: Any) -> Any:
+        requested = _id_list(params, "courseids")
+        include_not_enrolled = params.get("includenotenrolledcourses") in ("1", "true")
+        warnings: list[dict[str, Any]] = []
+        courses = []
+        for course_id in requested:
+            course = self.courses.get(course_id)
+            if not include_not_enrolled and not (self.service_user_enrolled and course is not None):
+                warnings.append(warning("course", course_id, "2",
+                                        "User is not enrolled or does not have requested capability"))
+                continue
+            if course is None:
+                warnings.append(warning("course", course_id, "1",
+                                        "No access rights in course context Can't find data record in database "
+                                        "table course."))
+                continue
+            courses.append({"id": course.course_id, "fullname": "Ratios and rates", "shortname": "RATIOS",
+                            "timemodified": 1756000000, "assignments": course.assignments})
+        return {"courses": courses, "warnings": warnings}
+
+    def _assign_owner(self, assign_id: int) -> MoodleCourseData | None:
+        return next((c for c in self.courses.values() if any(a["id"] == assign_id for a in c.assignments)), None)
+
+    def _fn_mod_assign_get_submissions(self, params: Any) -> Any:
+        assignments, warnings = [], []
+        for assign_id in _id_list(params, "assignmentids"):
+            course = self._assign_owner(assign_id)
+            if course is None:
+                continue  # Moodle finds no course module for the id and says nothing
+            if not self.can_grade_assignments:
+                warnings.append(warning("assignment", assign_id, "1", "No access rights in module context"))
+                continue
+            found = course.submissions.get(assign_id, [])
+            if not found:
+                warnings.append(warning("module", assign_id, "3", "No submissions found"))
+            assignments.append({"assignmentid": assign_id, "submissions": found})
+        return {"assignments": assignments, "warnings": warnings}
+
+    def _fn_mod_assign_get_user_flags(self, params: Any) -> Any:
+        assignments, warnings = [], []
+        for assign_id in _id_list(params, "assignmentids"):
+            course = self._assign_owner(assign_id)
+            if course is not None and not self.can_grade_assignments:
+                warnings.append(warning("assignment", assign_id, "1", "No access rights in module context"))
+                continue
+            flags = course.user_flags.get(assign_id, []) if course is not None else []
+            if not flags:
+                warnings.append(warning("assignment", assign_id, "3", "No user flags found"))
+                continue
+            assignments.append({"assignmentid": assign_id, "userflags": flags})
+        return {"assignments": assignments, "warnings": warnings}
