@@ -66,6 +66,34 @@ def moodle_ws_set(platform_name: str, token: str, url: str) -> None:
     click.echo(f"Moodle web-service token saved for {platform_name}.")
 
 
+@canvas_api.command("remove")
+@platform_option
+def canvas_api_remove(platform_name: str) -> None:
+    """Remove a Canvas platform's API developer key; teachers' grants made with it are revoked and deleted."""
+    with unit_of_work() as session:
+        platform = lms_credentials.platform_by_name(session, platform_name)
+        removal = lms_credentials.remove_canvas_api_key(session, _box(), platform.id, district_id=None, actor=ACTOR,
+                                                        tool_base_url=runtime().settings.base_url)
+    if not removal.removed:
+        click.echo(f"No Canvas API developer key was set for {platform_name}; nothing removed.")
+        return
+    click.echo(f"Canvas API key removed from {platform_name}. Teacher connections deleted: {removal.grants_deleted} "
+               f"(revoked in Canvas: {removal.grants_revoked}). Pulled scores are kept.")
+
+
+@moodle_ws.command("remove")
+@platform_option
+def moodle_ws_remove(platform_name: str) -> None:
+    """Remove a Moodle platform's web-service token."""
+    with unit_of_work() as session:
+        platform = lms_credentials.platform_by_name(session, platform_name)
+        removal = lms_credentials.remove_moodle_ws_token(session, platform.id, district_id=None, actor=ACTOR)
+    if not removal.removed:
+        click.echo(f"No Moodle web-service token was set for {platform_name}; nothing removed.")
+        return
+    click.echo(f"Moodle web-service token removed from {platform_name}. Pulled grades are kept.")
+
+
 @align.command("set")
 @platform_option
 @course_option

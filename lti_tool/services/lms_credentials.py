@@ -188,7 +188,8 @@ def _platform_in_scope(session: Session, platform_id: int, district_id: int | No
     platform = session.get(Platform, platform_id)
     if platform is None or platform.product != product or (district_id is not None
                                                             and platform.district_id != district_id):
-        raise NotFound(f"There is no {product.capitalize()} platform {platform_id} in your district.")
+        where = " in your district" if district_id is not None else ""
+        raise NotFound(f"There is no {product.capitalize()} platform {platform_id}{where}.")
     return platform
 
 
