@@ -187,8 +187,8 @@ def test_assignment_activities_are_read_for_the_course_even_when_the_service_use
 def test_moodles_course_warnings_become_notes(client: MoodleClient) -> None:
     activities, notes = client.list_assign_activities("999")
     assert activities == []
-    assert notes == ["Moodle did not share the course's assignments (course 999): No access rights in course "
-                     "context Can't find data record in database table course."]
+    assert notes == [("Moodle did not share the course's assignments (course 999): No access rights in course "
+                     "context Can't find data record in database table course.")]
 
 
 def test_submissions_and_extensions_of_all_assignments_come_from_one_call_each(client: MoodleClient,
