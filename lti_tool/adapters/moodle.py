@@ -470,7 +470,7 @@ class MoodleClient:
             activities, notes = self.list_assign_activities(course_id)
         except LmsError as error:
             _raise_unless_refusal(error)
-            details.notes.append(_missing_part_note(MoodleFunction.ASSIGNMENTS, "due dates", error))
+            details.notes.append(_missing_part_note(MoodleFunction.ASSIGNMENTS, "due dates, late and missing flags", error))
             return details
         details.notes.extend(notes)
         details.activities = {a.module_id: a for a in activities if a.module_id in wanted}
