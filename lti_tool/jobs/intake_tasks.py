@@ -109,7 +109,7 @@ def queue_pull(session: Session, course_id: int, source: str, person_id: int | N
         return "already"
     try:
         pull_evidence_async(course_id, person_id, full)
-    except Exception:  # noqa: BLE001 - Redis or the queue file is unreachable; in-task errors never get here
+    except Exception:  # Redis or the queue file is unreachable (errors inside the task never get here)
         log.exception("could not queue the pull of course %s", course_id)
         settle_unfinished_pull(session, course_id, source, QUEUE_REFUSED)
         session.commit()

@@ -28,7 +28,12 @@ from lti_tool.adapters.canvas_oauth import (
     CanvasToken,
     RefreshingAccessToken,
 )
-from lti_tool.adapters.http import HttpSettings, LmsError, LmsUnauthorized, RetrySettings
+from lti_tool.adapters.http import (
+    HttpSettings,
+    LmsError,
+    LmsUnauthorized,
+    RetrySettings,
+)
 from lti_tool.storage.models import (
     CanvasGrant,
     Course,

@@ -18,7 +18,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lti_tool.storage.models import CanvasGrant, Course, Enrollment, EvidencePull, Platform
+from lti_tool.storage.models import (
+    CanvasGrant,
+    Course,
+    Enrollment,
+    EvidencePull,
+    Platform,
+)
 from lti_tool.storage.models.base import utcnow
 
 QUEUED = "queued"
@@ -151,5 +157,13 @@ def pull_status(session: Session, course_id: int) -> PullState | None:
                      finished_at=record.finished_at, reconnect=reconnect)
 
 
-__all__ = ["ACTIVE", "PullState", "QUEUED", "STALE_AFTER", "lms_source", "mark_pull_queued", "pull_status",
-           "settle_unfinished_pull"]
+__all__ = [
+    "ACTIVE",
+    "QUEUED",
+    "STALE_AFTER",
+    "PullState",
+    "lms_source",
+    "mark_pull_queued",
+    "pull_status",
+    "settle_unfinished_pull",
+]

@@ -11,7 +11,14 @@ from sqlalchemy import select
 
 from lti_tool.adapters.canvas_oauth import CanvasToken
 from lti_tool.services import lms_credentials
-from lti_tool.storage.models import AuditEvent, CanvasGrant, Enrollment, LmsApiCredential, Person, Platform
+from lti_tool.storage.models import (
+    AuditEvent,
+    CanvasGrant,
+    Enrollment,
+    LmsApiCredential,
+    Person,
+    Platform,
+)
 from tests.integration.intake.builders import IntakeSetup, make_course, unique
 from tests.integration.intake.web_support import store_canvas_key, token_for
 from tests.support.services import free_port

@@ -71,7 +71,7 @@ def status_json(client, token: str) -> dict:  # type: ignore[type-arg]
 
 def status_region(page: str) -> str:
     """The text of the page's pull status region (role=status, polite live region)."""
-    match = re.search(r'<div id="pull-status"[^>]*role="status" aria-live="polite"[^>]*>(.*?)</div>', page, re.S)
+    match = re.search(r'<div id="pull-status"[^>]*role="status" aria-live="polite"[^>]*>(.*?)</div>', page, re.DOTALL)
     assert match, "no pull status region"
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip())
 
