@@ -53,6 +53,7 @@ class ProductionStack:
     web: subprocess.Popen | None = None  # type: ignore[type-arg]
     queue: list[subprocess.Popen] = field(default_factory=list)  # type: ignore[type-arg]
     secret_key: str = "stack-secret-" + "k" * 40
+    extra_env: dict[str, str] = field(default_factory=dict)  # added to every tool process's environment
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -100,7 +101,7 @@ class ProductionStack:
         assert self.postgres is not None and self.redis is not None
         return {**os.environ, "SBG_ENV": "production", "DATABASE_URL": self.postgres.url,
                 "REDIS_URL": self.redis.url, "SECRET_KEY": self.secret_key, "SBG_BASE_URL": self.base_url,
-                "SBG_LOG_LEVEL": self.options.log_level, "PYTHONUNBUFFERED": "1"}
+                "SBG_LOG_LEVEL": self.options.log_level, "PYTHONUNBUFFERED": "1", **self.extra_env}
 
     def app_overrides(self) -> dict[str, Any]:
         """The same settings as overrides, for an in-process app that writes registrations."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from huey import crontab
@@ -52,6 +53,19 @@ def retry_after(attempts: int) -> float:
 
     return retry_delay(attempts, base=_env_seconds("SBG_SYNC_RETRY_BASE_SECONDS", RETRY_BASE_SECONDS),
                        cap=_env_seconds("SBG_SYNC_RETRY_CAP_SECONDS", RETRY_CAP_SECONDS))
+
+
+def in_doubt_settle() -> float:
+    """How long an item whose last post may have arrived waits before it is checked (`SBG_SYNC_IN_DOUBT_SECONDS`)."""
+    from lti_tool.services.sync import IN_DOUBT_SETTLE_SECONDS
+
+    return _env_seconds("SBG_SYNC_IN_DOUBT_SECONDS", IN_DOUBT_SETTLE_SECONDS)
+
+
+def next_try_delay(attempts: int, in_doubt: bool) -> float:
+    """The delay before an item's next round: the backoff, and never less than the settle time when in doubt."""
+    delay = retry_after(attempts)
+    return max(delay, in_doubt_settle()) if in_doubt else delay
 
 
 def ags_timeout() -> tuple[float, float]:
@@ -101,8 +115,11 @@ def send_sync_item(item_id: int, expected_attempts: int | None = None) -> str:
                 status = send_item(runtime.sessions, item_id, _gradebooks(), lease_seconds=lease)
             except RetryLater as retry:
                 if huey.immediate:
+                    if retry.in_doubt:
+                        time.sleep(in_doubt_settle())  # let a score the LMS is still storing land first
                     continue  # inline: the AGS client has already waited; try again now
-                send_sync_item.schedule((item_id, retry.attempts), delay=retry_after(retry.attempts))
+                send_sync_item.schedule((item_id, retry.attempts),
+                                        delay=next_try_delay(retry.attempts, retry.in_doubt))
                 return "rescheduled"
             if status == "sending" and not huey.immediate:
                 # Another sender holds it; if that sender died, take the item over when its lease ends.
@@ -141,10 +158,12 @@ def dispatch_sync_run(run_id: int, round_: int = 0) -> int:
                 if not error.retryable or huey.immediate:
                     raise
                 log.warning("sync run %s waits for the LMS: %s", run_id, error.message)
-                dispatch_sync_run.schedule((run_id, round_ + 1), delay=retry_after(round_ + 1))
+                # A column creation that timed out may still appear: list only after it has settled.
+                dispatch_sync_run.schedule((run_id, round_ + 1), delay=next_try_delay(round_ + 1, error.in_doubt))
                 return 0
         if huey.immediate:
-            send_items(runtime.sessions, item_ids, gradebooks, lease_seconds=lease_seconds())
+            send_items(runtime.sessions, item_ids, gradebooks, lease_seconds=lease_seconds(),
+                   in_doubt_settle=in_doubt_settle())
         else:
             for item_id in item_ids:
                 send_sync_item(item_id)
@@ -220,7 +239,8 @@ def queue_items(item_ids: list[int]) -> None:
         from lti_tool.services.sync import send_items
 
         runtime = _runtime()
-        send_items(runtime.sessions, item_ids, _gradebooks(), lease_seconds=lease_seconds())
+        send_items(runtime.sessions, item_ids, _gradebooks(), lease_seconds=lease_seconds(),
+                   in_doubt_settle=in_doubt_settle())
         return
     for item_id in item_ids:
         send_sync_item(item_id)

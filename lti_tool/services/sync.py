@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -67,6 +68,10 @@ MAX_ROUNDS = 4
 #: Outbox retry schedule after a retryable failure: base * 2^(round-1), capped, with jitter (seconds).
 RETRY_BASE_SECONDS = 5.0
 RETRY_CAP_SECONDS = 60.0
+#: After a request that may have reached the LMS timed out, wait at least this long before reading the LMS's
+#: results to see whether it arrived: an LMS still working on the request has finished by then, so the check
+#: does not miss a score that is about to land (and post it a second time).
+IN_DOUBT_SETTLE_SECONDS = 45.0
 LEARNER_ROLE = "student"
 OPEN_STATUSES = ("pending", "sending")
 #: `session.info` key listing runs planned in this transaction, to dispatch after it commits.
@@ -399,10 +404,11 @@ class RetryLater(Exception):
     recognise a retry that another sender has overtaken.
     """
 
-    def __init__(self, message: str, delay: float, attempts: int = 0) -> None:
+    def __init__(self, message: str, delay: float, attempts: int = 0, in_doubt: bool = False) -> None:
         super().__init__(message)
         self.delay = delay
         self.attempts = attempts
+        self.in_doubt = in_doubt
 
 
 def retry_delay(attempts: int, *, base: float = RETRY_BASE_SECONDS, cap: float = RETRY_CAP_SECONDS) -> float:
@@ -497,7 +503,7 @@ def send_item(sessions: sessionmaker[Session], item_id: int, gradebooks: Gradebo
                 answer = gradebook.publish_score(ref, score_body(item, product))
         except AgsError as error:
             if error.retryable:
-                return _release(session, item, error.message)
+                return _release(session, item, error.message, in_doubt=error.in_doubt)
             return _finish(session, item, "failed", error.status, error.lms_message or error.message)
         except ServiceError as error:
             return _finish(session, item, "failed", None, str(error))
@@ -560,13 +566,14 @@ def _finish(session: Session, item: SyncItem, status: str, lms_status: int | Non
     return status
 
 
-def _release(session: Session, item: SyncItem, message: str) -> str:
+def _release(session: Session, item: SyncItem, message: str, *, in_doubt: bool = False) -> str:
     """Give a retryable item back to the outbox and ask the caller to retry it later (never fail it: an LMS
     outage ends, and a grade dropped because it lasted longer than a fixed number of tries would be lost)."""
     attempts = item.attempts
     item.status, item.claimed_at, item.lms_message = "pending", None, message[:2000]
     session.commit()
-    raise RetryLater(message, delay=retry_delay(attempts), attempts=attempts)
+    delay = max(retry_delay(attempts), IN_DOUBT_SETTLE_SECONDS) if in_doubt else retry_delay(attempts)
+    raise RetryLater(message, delay=delay, attempts=attempts, in_doubt=in_doubt)
 
 
 def retry_failed(session: Session, course_id: int) -> list[int]:
@@ -599,7 +606,8 @@ def unfinished_item_ids(session: Session, course_id: int | None = None, run_id: 
 
 def send_items(sessions: sessionmaker[Session], item_ids: Iterable[int], gradebooks: GradebookFactory, *,
                workers: int = 8, lease_seconds: float = DEFAULT_LEASE_SECONDS,
-               progress: Callable[[str], None] | None = None) -> Counter[str]:
+               progress: Callable[[str], None] | None = None,
+               in_doubt_settle: float = IN_DOUBT_SETTLE_SECONDS) -> Counter[str]:
     """Send items from a thread pool in this process; the platform's pacer decides how many are in flight."""
     statuses: Counter[str] = Counter()
 
@@ -607,8 +615,10 @@ def send_items(sessions: sessionmaker[Session], item_ids: Iterable[int], gradebo
         for _round in range(MAX_ROUNDS + 1):
             try:
                 return send_item(sessions, item_id, gradebooks, lease_seconds=lease_seconds)
-            except RetryLater:
-                continue  # the AGS client already waited out its backoff; take the item again
+            except RetryLater as retry:
+                if retry.in_doubt:
+                    time.sleep(in_doubt_settle)  # let a score the LMS is still storing land before the check
+                continue  # otherwise the AGS client already waited out its backoff; take the item again
         return "pending"  # still in the outbox: the worker's sweep sends it once the LMS answers again
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sbg-sync") as pool:
