@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -70,6 +71,8 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every LMS request")
     parser.add_argument("--modes", default="5xx,timeout", help="which outages to run (comma-separated)")
     args = parser.parse_args()
+    # Stopped with SIGTERM, still stop the stack's processes and delete their files.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     hang = max(AGS_READ_TIMEOUT, PULL_READ_TIMEOUT) + 5
     common = dict(students=args.students, standards=args.standards, pull_read_timeout=PULL_READ_TIMEOUT,
