@@ -44,8 +44,10 @@ def describe(state: PullState) -> str:
         return _("Pulling scores from %(lms)s (started %(when)s UTC). You can keep working; the result shows "
                  "here when it finishes.", lms=lms, when=_time(state, "started_at"))
     if state.status == "ok":
-        return _("The last pull from %(lms)s finished at %(when)s UTC: %(summary)s.", lms=lms,
-                 when=_time(state, "finished_at"), summary=counts_summary(state))
+        finished = _("The last pull from %(lms)s finished at %(when)s UTC: %(summary)s.", lms=lms,
+                     when=_time(state, "finished_at"), summary=counts_summary(state))
+        # A pull that succeeded may still have left something out (e.g. a Moodle function not enabled).
+        return f"{finished} {state.message}" if state.message else finished
     if state.status == "failed":
         return _("The last pull from %(lms)s failed at %(when)s UTC: %(reason)s", lms=lms,
                  when=_time(state, "finished_at"), reason=failure_text(state))

@@ -216,3 +216,17 @@ def test_the_status_sentence_is_spanish_for_a_spanish_session(app, client, db_se
                                             district_id=moodle_course.district_id, role="teacher", locale="es"))
 
     assert status_json(client, token)["text"] == "Todavía no se han importado notas de Moodle."
+
+
+def test_a_finished_pull_that_left_something_out_says_what_on_the_page(app):
+    from lti_tool.web.alignments.pull_view import describe
+
+    note = "Assignment details were not read: add mod_assign_get_assignments to the external service."
+    finished = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    with app.test_request_context("/?lang=en"):
+        text = describe(pull_status.PullState("moodle", "ok", message=note, counts={"added": 2},
+                                              finished_at=finished))
+        plain = describe(pull_status.PullState("moodle", "ok", counts={"added": 2}, finished_at=finished))
+    assert text.startswith("The last pull from Moodle finished at 2026-11-02 09:30 UTC: 2 added")
+    assert text.endswith(note)
+    assert note not in plain
