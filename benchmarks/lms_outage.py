@@ -43,22 +43,22 @@ def describe(name: str, report: OutageReport, baseline: OutageReport | None) -> 
     health = ", ".join(f"{count} x {status}" for status, count in sorted(report.health.items()))
     return [
         f"== {name}",
-        f"  outage: {report.plan.mode or 'none'}"
-        + (f", {report.plan.seconds:.0f} s from {report.outage_started_after:.1f} s after the sync was queued"
-           f" ({report.requests_in_outage} LMS requests arrived during it)" if report.plan.mode else ""),
-        f"  sync: {report.planned} scores planned, items {dict(report.statuses)}, finished={report.finished}; "
-        f"{report.sync_seconds:.1f} s from queue to last grade{ratio}{recovered}",
-        f"  gradebook: {report.cells_with_score}/{report.planned} cells hold a score, {report.missing_cells} missing,"
-        f" {report.wrong_values} wrong; {report.applied_posts} stored posts, {report.duplicate_posts} duplicate; "
-        f"refused posts: {refused}",
+        (f"  outage: {report.plan.mode or 'none'}"
+         + (f", {report.plan.seconds:.0f} s from {report.outage_started_after:.1f} s after the sync was queued"
+            f" ({report.requests_in_outage} LMS requests arrived during it)" if report.plan.mode else "")),
+        (f"  sync: {report.planned} scores planned, items {dict(report.statuses)}, finished={report.finished}; "
+         f"{report.sync_seconds:.1f} s from queue to last grade{ratio}{recovered}"),
+        (f"  gradebook: {report.cells_with_score}/{report.planned} cells hold a score, {report.missing_cells} "
+         f"missing, {report.wrong_values} wrong; {report.applied_posts} stored posts, {report.duplicate_posts} "
+         f"duplicate; refused posts: {refused}"),
         f"  evidence: pull during the outage -> {report.first_pull}",
         f"            rows written by it that differ from Canvas: {report.rows_wrong_after_failed_pull}",
         f"            next pull -> {report.second_pull}",
-        f"            {report.evidence_rows} rows for {report.canvas_submissions} Canvas submissions, "
-        f"{report.evidence_missing} missing, {report.evidence_wrong} wrong",
+        (f"            {report.evidence_rows} rows for {report.canvas_submissions} Canvas submissions, "
+         f"{report.evidence_missing} missing, {report.evidence_wrong} wrong"),
         f"  tool: /healthz {health}; launches {launches}",
-        f"  exactly once: {'yes' if report.exactly_once else 'NO'}; evidence complete: "
-        f"{'yes' if report.evidence_complete else 'NO'}",
+        (f"  exactly once: {'yes' if report.exactly_once else 'NO'}; evidence complete: "
+         f"{'yes' if report.evidence_complete else 'NO'}"),
     ]
 
 
@@ -75,8 +75,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     hang = max(AGS_READ_TIMEOUT, PULL_READ_TIMEOUT) + 5
-    common = dict(students=args.students, standards=args.standards, pull_read_timeout=PULL_READ_TIMEOUT,
-                  start_after_scores=max(1, args.students * args.standards // 5))
+    common = {"students": args.students, "standards": args.standards, "pull_read_timeout": PULL_READ_TIMEOUT,
+              "start_after_scores": max(1, args.students * args.standards // 5)}
     reports: list[tuple[str, OutageReport]] = []
     with LtiPlatform() as lms, FakeCanvas() as canvas, \
             ProductionStack(StackOptions(web_workers=2, threads=4, queue_threads=4)) as stack, \

@@ -322,7 +322,7 @@ class OutageLab:
                 pull_result["first"] = self.pull(evidence_course, plan.pull_read_timeout)
             report.first_pull = pull_result.get("first", "still running")
             # Rows written by a pull that failed half way must each be whole and right.
-            rows, _, _, wrong = self.compare_evidence(evidence_course, canvas_id)
+            _, _, _, wrong = self.compare_evidence(evidence_course, canvas_id)
             report.rows_wrong_after_failed_pull = wrong
             limit = plan.finish_timeout + max(0.0, (outage_end or time.time()) - time.time())
             try:
