@@ -38,7 +38,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 
 bench: install
-	for name in engine launch import_frameworks import_db pull pull_service pull_now student_overview teacher_grid sync load; do \
+	for name in engine launch import_frameworks import_db pull pull_service pull_now student_overview teacher_grid sync load lms_outage; do \
 		$(PY) -m benchmarks.$$name || exit 1; done
 
 lock:
