@@ -79,6 +79,10 @@ def test_batch_path_equals_per_student_path(items, method, missing, reassessment
 @given(evidence_lists(), st.sampled_from(["highest", "latest", "average", "decaying_average",
                                           "standard_decaying_average", "average_of_latest", "median"]))
 def test_a_top_score_never_lowers_the_result(items, method):
+    if method == "average_of_latest":
+        # A heavy score leaving the window of the n most recent can lower the weighted mean
+        # (test_weights.py shows it), so this property holds there only with equal weights.
+        items = [replace(item, weight=1.0) for item in items]
     chosen = policy(method)
     before = calculate(items, chosen).score
     after = calculate([*items, Evidence("s1", "8.EE.1", "Top", points=4, submitted_at=day(99))], chosen).score

@@ -36,6 +36,14 @@ def test_average_of_latest_weights_only_the_latest_n():
     assert result.score == 3.25
 
 
+def test_average_of_latest_can_drop_when_a_heavy_score_leaves_the_window():
+    # Latest 2 before: (3 × 3 + 1 × 1) ÷ 4 = 2.5. A new 2 pushes the heavy 3 out of the window:
+    # (1 + 2) ÷ 2 = 1.5. Only the n most recent scores count, whatever their weight.
+    chosen = policy("average_of_latest", params={"n": 2})
+    assert calculate(weighted((3, 3), (1, 1)), chosen).score == 2.5
+    assert calculate(weighted((3, 3), (1, 1), (2, 1)), chosen).score == 1.5
+
+
 def test_decaying_average_weights_the_earlier_mean_only():
     # earlier mean (3 × 4 + 1 × 2) ÷ 4 = 3.5; latest 1 × 0.65 + 3.5 × 0.35 = 1.875 → 1.88
     result = calculate(weighted((4, 3), (2, 1), (1, 5)), policy("decaying_average", params={"weight": 65}))
