@@ -106,6 +106,16 @@ def _elapsed(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def _gather(clients: list[Client], outcomes: list[tuple[float, str]], wall: float) -> dict[str, Any]:
+    """One run's wall time, whole-launch latencies, per-step latencies of every client, and errors."""
+    steps: dict[str, list[float]] = defaultdict(list)
+    for client in clients:
+        for step, ms, _status in client.session.samples:
+            steps[step].append(ms)
+    return {"wall_s": wall, "overall": [ms for ms, _ in outcomes], "steps": dict(steps),
+            "errors": [error for _, error in outcomes if error]}
+
+
 def run_launches(stack: ProductionStack, platform: LtiPlatform, pairs: list[tuple[str, str]],
                  clients: int) -> dict[str, Any]:
     """Launch every (course, user) from `clients` concurrent browsers; per-step and overall latencies."""
@@ -123,13 +133,7 @@ def run_launches(stack: ProductionStack, platform: LtiPlatform, pairs: list[tupl
     wall = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         outcomes = list(pool.map(one, pairs))
-    wall = time.perf_counter() - wall
-    steps: dict[str, list[float]] = defaultdict(list)
-    for client in made:
-        for step, ms, _status in client.session.samples:
-            steps[step].append(ms)
-    return {"wall_s": wall, "overall": [ms for ms, _ in outcomes], "steps": dict(steps),
-            "errors": [error for _, error in outcomes if error]}
+    return _gather(made, outcomes, time.perf_counter() - wall)
 
 
 def run_arrivals(stack: ProductionStack, platform: LtiPlatform, pairs: list[tuple[str, str]], rate: float,
@@ -152,13 +156,7 @@ def run_arrivals(stack: ProductionStack, platform: LtiPlatform, pairs: list[tupl
 
     with ThreadPoolExecutor(max_workers=clients) as pool:
         outcomes = list(pool.map(one, range(len(pairs))))
-    wall = time.perf_counter() - start
-    steps: dict[str, list[float]] = defaultdict(list)
-    for client in made:
-        for step, ms, _status in client.session.samples:
-            steps[step].append(ms)
-    return {"wall_s": wall, "overall": [ms for ms, _ in outcomes], "steps": dict(steps),
-            "errors": [error for _, error in outcomes if error]}
+    return _gather(made, outcomes, time.perf_counter() - start)
 
 
 def run_health(stack: ProductionStack, requests_total: int, clients: int) -> list[float]:

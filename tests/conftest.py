@@ -152,3 +152,13 @@ def fake_moodle() -> Iterator[FakeMoodle]:
     server = FakeMoodle().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def sqlite_queue(app, tmp_path: Path) -> Iterator[None]:
+    """Jobs wait in a real SQLite queue until the test runs them (tests.support.queues.run_queued_jobs)."""
+    from lti_tool.jobs import queue
+
+    queue.reconfigure("sqlite", sqlite_path=str(tmp_path / "queue.sqlite3"))
+    yield
+    queue.reconfigure("immediate")

@@ -3,39 +3,17 @@ pull (with its counts) once a worker has run it, without a reload."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import expect
 
-from lti_tool.jobs import queue
 from lti_tool.services import lms_credentials
 from lti_tool.storage.models import Platform
 from tests.fakes.moodle_server import build_course
 from tests.integration.intake.builders import make_course
 from tests.integration.intake.web_support import token_for
+from tests.support.queues import run_queued_jobs
 
 from .axe import axe_violations
 from .conftest import save_screenshot
-
-
-@pytest.fixture()
-def sqlite_queue(app, tmp_path: Path) -> Iterator[None]:
-    """A real queue, so the pull waits until the test plays the worker."""
-    queue.reconfigure("sqlite", sqlite_path=str(tmp_path / "queue.sqlite3"))
-    yield
-    queue.reconfigure("immediate")
-
-
-def run_queued_jobs(app) -> int:  # type: ignore[no-untyped-def]
-    """Take each waiting job off the queue and run it, as `sbg worker` would."""
-    ran = 0
-    with app.app_context():
-        while (task := queue.huey.dequeue()) is not None:
-            queue.huey.execute(task)
-            ran += 1
-    return ran
 
 
 def test_the_pull_status_goes_from_queued_to_finished_on_its_own(app, page, live_server, db_session, fake_moodle,

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,6 +17,7 @@ from lti_tool.services import lms_credentials, pull_status
 from lti_tool.storage.models import EvidencePull, EvidenceRecord, Platform
 from tests.fakes.canvas_server import build_course as build_canvas_course
 from tests.fakes.moodle_server import build_course as build_moodle_course
+from tests.support.queues import run_queued_jobs
 from tests.support.services import free_port
 
 from .builders import IntakeSetup, make_course
@@ -42,24 +41,6 @@ def moodle_course(db_session, box, fake_moodle) -> IntakeSetup:
     lms_credentials.set_moodle_ws_token(db_session, box, platform, token=fake_moodle.token, actor="test")
     db_session.commit()
     return setup
-
-
-@pytest.fixture()
-def sqlite_queue(app, tmp_path: Path) -> Iterator[None]:
-    """A real (not inline) SQLite queue for this test; jobs wait until the test runs them."""
-    queue.reconfigure("sqlite", sqlite_path=str(tmp_path / "queue.sqlite3"))
-    yield
-    queue.reconfigure("immediate")
-
-
-def run_queued_jobs(app) -> int:  # type: ignore[no-untyped-def]
-    """Do what a worker does: take each waiting job off the queue and run it; returns how many ran."""
-    ran = 0
-    with app.app_context():
-        while (task := queue.huey.dequeue()) is not None:
-            queue.huey.execute(task)
-            ran += 1
-    return ran
 
 
 def status_json(client, token: str) -> dict:  # type: ignore[type-arg]
