@@ -58,12 +58,12 @@ def pull_evidence_now(course_id: int, person_id: int | None = None, full: bool =
     Whatever happens, the course's pull record ends as ok or failed, never stuck at queued.
     """
     from lti_tool.services.evidence import pull_course
-    from lti_tool.services.pull_status import settle_unfinished_pull
+    from lti_tool.services.pull_status import course_source, settle_unfinished_pull
 
     runtime = job_app().extensions["sbg"]
     settings = runtime.settings
     with job_session() as session:
-        source = _source_of(session, course_id)
+        source = course_source(session, course_id)
         try:
             outcome = pull_course(session, course_id, http=runtime.http, secret_key=settings.secret_key,
                                   tool_base_url=settings.base_url, full=full, person_id=person_id)
@@ -84,14 +84,6 @@ def pull_evidence_now(course_id: int, person_id: int | None = None, full: bool =
             settle_unfinished_pull(session, course_id, outcome.source, outcome.error)
     return {"course_id": course_id, "counts": outcome.counts.as_dict() if outcome.counts else None,
             "error": outcome.error, "reconnect": outcome.reconnect}
-
-
-def _source_of(session: Session, course_id: int) -> str | None:
-    from lti_tool.services.pull_status import lms_source
-
-    course = session.get(Course, course_id)
-    platform = session.get(Platform, course.platform_id) if course is not None else None
-    return lms_source(platform) if platform is not None else None
 
 
 def queue_pull(session: Session, course_id: int, source: str, person_id: int | None = None,

@@ -32,7 +32,6 @@ from lti_tool.storage.models import (
     Assignment,
     Course,
     Enrollment,
-    EvidencePull,
     EvidenceRecord,
     Person,
     Platform,
@@ -41,6 +40,7 @@ from lti_tool.storage.models.base import utcnow
 
 from . import audit, lms_credentials
 from .errors import NotFound, ServiceError
+from .pull_status import ensure_pull_record
 from .sync import recalculate_and_plan
 
 log = logging.getLogger(__name__)
@@ -308,25 +308,9 @@ def course_people_by_email(session: Session, course: Course) -> dict[str, int]:
 # ---------------------------------------------------------------------------
 
 
-def _pull_record(session: Session, course_id: int, source: str) -> EvidencePull:
-    record = session.scalar(select(EvidencePull).where(EvidencePull.course_id == course_id,
-                                                      EvidencePull.source == source))
-    if record is None:
-        record = EvidencePull(course_id=course_id, source=source, status="never", counts={})
-        session.add(record)
-        session.flush()
-    return record
-
-
-def last_pull(session: Session, course_id: int, source: str) -> EvidencePull | None:
-    """The bookkeeping of a course's pulls from one source, if any ran."""
-    return session.scalar(select(EvidencePull).where(EvidencePull.course_id == course_id,
-                                                    EvidencePull.source == source))
-
-
 def _finish(session: Session, course_id: int, source: str, started: datetime, counts: IntakeCounts,
             commit: Commit, error: Exception | None = None) -> None:
-    record = _pull_record(session, course_id, source)
+    record = ensure_pull_record(session, course_id, source)
     record.finished_at = utcnow()
     record.counts = counts.as_dict()
     if error is None:
@@ -371,7 +355,7 @@ def pull_canvas(session: Session, course: Course, client: CanvasClient, *, full:
     commit = commit or session.commit
     counts = IntakeCounts()
     started = utcnow()
-    record = _pull_record(session, course.id, "canvas")
+    record = ensure_pull_record(session, course.id, "canvas")
     since = None if full or record.complete_since is None else record.complete_since - CURSOR_OVERLAP
     record.status, record.started_at = "running", started
     commit()
@@ -407,7 +391,7 @@ def pull_moodle(session: Session, course: Course, client: MoodleClient, *,
     commit = commit or session.commit
     counts = IntakeCounts()
     started = utcnow()
-    record = _pull_record(session, course.id, "moodle")
+    record = ensure_pull_record(session, course.id, "moodle")
     record.status, record.started_at = "running", started
     commit()
     try:
@@ -575,7 +559,7 @@ def import_gradebook_csv(session: Session, course: Course, data: bytes | str, *,
     counts = IntakeCounts()
     changed = _apply_csv(session, course, parsed, counts)
     recalculate(session, course.id, changed, counts)
-    record = _pull_record(session, course.id, parsed.source)
+    record = ensure_pull_record(session, course.id, parsed.source)
     record.status, record.finished_at, record.counts = "ok", utcnow(), counts.as_dict()
     audit.record(session, district_id=district_id, actor=actor, action="evidence.import_csv", entity="course",
                  entity_id=course.id, after={"source": parsed.source, "added": counts.added,
@@ -642,6 +626,6 @@ def evidence_count(session: Session, course_id: int) -> int:
 
 __all__ = [
     "CsvPreview", "EvidenceRow", "IntakeCounts", "PullOutcome", "assignment_flag_counts", "evidence_count",
-    "evidence_flags", "import_gradebook_csv", "last_pull", "list_evidence", "preview_gradebook_csv",
+    "evidence_flags", "import_gradebook_csv", "list_evidence", "preview_gradebook_csv",
     "pull_canvas", "pull_course", "pull_moodle", "recalculate", "store_assignments", "store_submissions",
 ]

@@ -81,14 +81,15 @@ def lms_source(platform: Platform) -> str | None:
     return SOURCE_OF_PRODUCT.get(platform.product)
 
 
-def _record(session: Session, course_id: int, source: str) -> EvidencePull | None:
+def pull_record(session: Session, course_id: int, source: str) -> EvidencePull | None:
+    """The bookkeeping of a course's pulls from one source, if any was ever started."""
     return session.scalar(select(EvidencePull).where(EvidencePull.course_id == course_id,
                                                     EvidencePull.source == source))
 
 
-def _ensure_record(session: Session, course_id: int, source: str) -> EvidencePull:
+def ensure_pull_record(session: Session, course_id: int, source: str) -> EvidencePull:
     """The course's pull record for `source`, created if missing (two first clicks at once both end here)."""
-    found = _record(session, course_id, source)
+    found = pull_record(session, course_id, source)
     if found is not None:
         return found
     try:
@@ -96,7 +97,7 @@ def _ensure_record(session: Session, course_id: int, source: str) -> EvidencePul
             session.add(EvidencePull(course_id=course_id, source=source, status="never", counts={}))
     except IntegrityError:
         pass
-    found = _record(session, course_id, source)
+    found = pull_record(session, course_id, source)
     assert found is not None
     return found
 
@@ -107,7 +108,7 @@ def mark_pull_queued(session: Session, course_id: int, source: str, *, now: date
     Commit before enqueueing the job, so a worker (or the inline queue of tests) sees the mark.
     """
     moment = now or utcnow()
-    record = _ensure_record(session, course_id, source)
+    record = ensure_pull_record(session, course_id, source)
     claimed = session.execute(
         update(EvidencePull)
         .where(EvidencePull.id == record.id,
@@ -125,7 +126,7 @@ def settle_unfinished_pull(session: Session, course_id: int, source: str, messag
     A pull records its own outcome once it starts; this covers the ways it can end before that (no credentials,
     no connected teacher, the queue refused the job, a crash), so the page never shows "queued" forever.
     """
-    record = _ensure_record(session, course_id, source)
+    record = ensure_pull_record(session, course_id, source)
     if record.status not in ACTIVE:
         return False
     record.status, record.message, record.finished_at = "failed", message, utcnow()
@@ -141,14 +142,20 @@ def _canvas_grant_works(session: Session, course: Course) -> bool:
                CanvasGrant.platform_id == course.platform_id, CanvasGrant.status == "active").limit(1)) is not None
 
 
-def pull_status(session: Session, course_id: int) -> PullState | None:
-    """The state of the course's LMS pull (never pulled yet included); None when its LMS has no API to pull."""
+def course_source(session: Session, course_id: int) -> str | None:
+    """The pull source of the course's platform, or None (no such course, or an LMS with no API to pull)."""
     course = session.get(Course, course_id)
     platform = session.get(Platform, course.platform_id) if course is not None else None
-    source = lms_source(platform) if platform is not None else None
+    return lms_source(platform) if platform is not None else None
+
+
+def pull_status(session: Session, course_id: int) -> PullState | None:
+    """The state of the course's LMS pull (never pulled yet included); None when its LMS has no API to pull."""
+    source = course_source(session, course_id)
+    course = session.get(Course, course_id)
     if course is None or source is None:
         return None
-    record = _record(session, course_id, source)
+    record = pull_record(session, course_id, source)
     if record is None:
         return PullState(source=source, status="never")
     reconnect = record.status == "failed" and source == "canvas" and not _canvas_grant_works(session, course)
@@ -162,8 +169,11 @@ __all__ = [
     "QUEUED",
     "STALE_AFTER",
     "PullState",
+    "course_source",
+    "ensure_pull_record",
     "lms_source",
     "mark_pull_queued",
+    "pull_record",
     "pull_status",
     "settle_unfinished_pull",
 ]
